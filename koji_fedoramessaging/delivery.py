@@ -1,0 +1,286 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Moving rows from the outbox to the broker: after a hub commit, and in the drainer.
+
+Both paths take the same advisory lock before publishing, publish rows in id order, and
+delete a row only in the transaction that follows the broker's confirm. A row that is never
+confirmed stays, and goes out again later with the same id and headers.
+"""
+
+import logging
+import select
+import threading
+import time
+
+from .outbox import Outbox
+from .publisher import Publisher
+from .wire import to_wire
+
+log = logging.getLogger("koji.plugin.fedoramessaging")
+
+_PERMANENT = ("forbidden", "precondition failed", "no route")
+
+
+def notify_channel(table):
+    return "koji_fedoramessaging_" + table.replace(".", "_")
+
+
+def deliver(cursor, outbox, publisher, rows, deadline, max_attempts):
+    """Publish ``rows`` (in order) and record the outcome in the outbox through ``cursor``.
+
+    Returns the :class:`~koji_fedoramessaging.publisher.PublishResult`. The caller commits.
+    """
+    messages = []
+    for row in rows:
+        try:
+            messages.append(to_wire(row))
+        except ValueError as exc:
+            outbox.record_failure(cursor, row[0], f"cannot encode: {exc}", dead=True)
+            log.error("outbox row %s is a dead letter: cannot encode: %s", row[0], exc)
+    result = publisher.publish(messages, deadline)
+    if result.suspect is not None and time.monotonic() < deadline:
+        # The broker refused one of several messages in flight: find which, one at a time.
+        done = set(result.confirmed) | set(result.refused)
+        retry = publisher.publish([m for m in messages if m.row_id not in done], deadline,
+                                  careful=True)
+        result.confirmed += retry.confirmed
+        result.refused.update(retry.refused)
+        result.error, result.suspect = retry.error, retry.suspect
+    outbox.delete(cursor, result.confirmed)
+    for row_id, reason in result.refused.items():
+        attempts = outbox.attempts(cursor, row_id) + 1
+        dead = reason.startswith(_PERMANENT) or attempts >= max_attempts
+        outbox.record_failure(cursor, row_id, reason, dead)
+        log.error("broker refused outbox row %s (attempt %d): %s%s", row_id, attempts, reason,
+                  "; it is now a dead letter" if dead else "")
+    if result.confirmed:
+        outbox.mark_published(cursor)
+    return result
+
+
+class Backoff:
+    """After a failure, wait before trying again: min, then doubling up to max."""
+
+    def __init__(self, minimum, maximum):
+        self.minimum, self.maximum = minimum, maximum
+        self.delay = 0.0
+        self.until = 0.0
+        self.failures = 0
+
+    def ready(self):
+        return time.monotonic() >= self.until
+
+    def failed(self):
+        self.failures += 1
+        self.delay = min(self.maximum, max(self.minimum, self.delay * 2))
+        self.until = time.monotonic() + self.delay
+
+    def succeeded(self):
+        self.delay, self.until, self.failures = 0.0, 0.0, 0
+
+
+class HubSender:
+    """What ``postCommit`` does: publish this request's rows within the budget, or leave them.
+
+    One per hub process. It never raises and never waits longer than the budget: rows it does
+    not publish stay in the outbox for the drainer, which is told through NOTIFY.
+    """
+
+    def __init__(self, settings, publisher_factory=None):
+        self.settings = settings
+        self.outbox = Outbox(settings.table)
+        self.channel = notify_channel(settings.table)
+        self.backoff = Backoff(settings.backoff_min, settings.backoff_max)
+        self._publisher_factory = publisher_factory or (lambda: Publisher(window=100))
+        self._publisher = None
+        self._lock = threading.Lock()
+
+    def send(self, cnx, row_ids):
+        """Publish the rows ``row_ids`` that survived the commit, on connection ``cnx``."""
+        if not row_ids:
+            return
+        started = time.monotonic()
+        deadline = started + self.settings.budget
+        left = "left for the drainer"
+        if self.settings.budget <= 0 or not self.backoff.ready():
+            self._notify(cnx)
+            return
+        if not self._lock.acquire(blocking=False):
+            self._notify(cnx)  # another thread of this process is publishing
+            return
+        cursor = None
+        try:
+            if self._publisher is None:
+                self._publisher = self._publisher_factory()
+            cursor = cnx.cursor()
+            if not self.outbox.try_lock(cursor):
+                left = "left for the drainer (it holds the publish lock)"
+            else:
+                oldest = self.outbox.oldest_pending(cursor)
+                if oldest is not None and oldest < min(row_ids):
+                    left = "left for the drainer (older messages wait)"
+                else:
+                    rows = self.outbox.pending(cursor, ids=row_ids)
+                    result = deliver(cursor, self.outbox, self._publisher, rows, deadline,
+                                     self.settings.max_attempts)
+                    if result.error:
+                        self._failed(result.error, len(rows) - len(result.confirmed))
+                    else:
+                        self._succeeded()
+                        left = None
+            if left:
+                cursor.execute(f"NOTIFY {self.channel}")
+            cnx.commit()
+        except Exception as exc:
+            self._failed(f"{exc!r}", len(row_ids))
+            try:
+                cnx.rollback()
+                self._notify(cnx)
+            except Exception:  # noqa: S110 - the database itself is failing; the rows are safe
+                pass
+        finally:
+            self._lock.release()
+        log.debug("postCommit: %d row(s) handled in %.1f ms%s", len(row_ids),
+                  (time.monotonic() - started) * 1000, f", {left}" if left else "")
+
+    def close(self):
+        """Drop the broker connection (it is opened again when needed)."""
+        if self._publisher is not None:
+            self._publisher.close()
+
+    def _notify(self, cnx):
+        try:
+            cnx.cursor().execute(f"NOTIFY {self.channel}")
+            cnx.commit()
+        except Exception as exc:
+            log.debug("cannot notify the drainer: %r", exc)
+
+    def _failed(self, reason, count):
+        first = self.backoff.failures == 0
+        self.backoff.failed()
+        # One line per burst of failures, not one per request.
+        if first:
+            log.warning("cannot publish to the broker (%s); %d message(s) left in the outbox "
+                        "for the drainer; not trying again for %.0f s", reason, count,
+                        self.backoff.delay)
+        else:
+            log.debug("still cannot publish (%s); backing off %.0f s", reason,
+                      self.backoff.delay)
+
+    def _succeeded(self):
+        if self.backoff.failures:
+            log.warning("publishing to the broker works again after %d failed attempt(s)",
+                        self.backoff.failures)
+        self.backoff.succeeded()
+
+
+class Drainer:
+    """Publishes the outbox backlog in id order, in batches, under the publish lock.
+
+    ``connect`` returns a new psycopg2 connection to Koji's database.
+    """
+
+    def __init__(self, connect, settings, publisher=None, confirm_timeout=30.0, name="drain"):
+        self.connect = connect
+        self.settings = settings
+        self.outbox = Outbox(settings.table)
+        self.publisher = publisher or Publisher(window=settings.window)
+        self.confirm_timeout = confirm_timeout
+        self.name = name
+        self.cnx = None
+        self.backoff = Backoff(max(settings.backoff_min, 1.0), settings.backoff_max)
+
+    def _connection(self):
+        if self.cnx is None or self.cnx.closed:
+            self.cnx = self.connect()
+            with self.cnx.cursor() as cursor:
+                cursor.execute("SET application_name = %s", (self.name[:63],))
+            self.cnx.commit()
+        return self.cnx
+
+    def close(self):
+        self.publisher.close()
+        if self.cnx is not None and not self.cnx.closed:
+            self.cnx.close()
+
+    def drain_batch(self, batch_size=None):
+        """Publish one batch. Returns (published, error); error is "locked" when another
+        drainer holds the lock, or the publishing error."""
+        cnx = self._connection()
+        try:
+            with cnx.cursor() as cursor:
+                if not self.outbox.try_lock(cursor):
+                    cnx.rollback()
+                    return 0, "locked"
+                rows = self.outbox.pending(cursor, limit=batch_size or self.settings.batch_size)
+                if not rows:
+                    cnx.rollback()
+                    return 0, None
+                deadline = time.monotonic() + self.confirm_timeout
+                result = deliver(cursor, self.outbox, self.publisher, rows, deadline,
+                                 self.settings.max_attempts)
+            cnx.commit()
+        except Exception:
+            cnx.rollback()
+            raise
+        return len(result.confirmed) + len(result.refused), result.error
+
+    def drain(self, batch_size=None, progress=None, stop=None):
+        """Publish until the backlog is empty, an error occurs or ``stop()`` is true.
+
+        Returns (published, error). ``progress(n)`` is called after each batch.
+        """
+        total = 0
+        while not (stop and stop()):
+            count, error = self.drain_batch(batch_size)
+            total += count
+            if progress and count:
+                progress(count)
+            if error == "locked":
+                time.sleep(0.05)
+                continue
+            if error or not count:
+                return total, error
+        return total, None
+
+    def follow(self, stop, batch_size=None, progress=None):
+        """Drain, then wait for NOTIFY (or ``poll_interval``) and drain again, until
+        ``stop()``. Broker failures back off; nothing here gives up on a row."""
+        listener = self.connect()
+        listener.autocommit = True
+        channel = notify_channel(self.settings.table)
+        with listener.cursor() as cursor:
+            cursor.execute(f"LISTEN {channel}")
+        try:
+            while not stop():
+                try:
+                    count, error = self.drain(batch_size, progress, stop)
+                except Exception as exc:
+                    count, error = 0, repr(exc)
+                    if self.cnx is not None:
+                        self.cnx.close()
+                if error:
+                    if self.backoff.failures == 0:
+                        log.warning("drain: %s; retrying with backoff", error)
+                    self.backoff.failed()
+                    wait = self.backoff.delay
+                else:
+                    if self.backoff.failures:
+                        log.warning("drain: publishing works again")
+                    self.backoff.succeeded()
+                    wait = self.settings.poll_interval
+                self._wait(listener, wait, stop)
+        finally:
+            listener.close()
+
+    @staticmethod
+    def _wait(listener, seconds, stop):
+        end = time.monotonic() + seconds
+        while not stop():
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return
+            if select.select([listener], [], [], min(remaining, 0.5))[0]:
+                listener.poll()
+                if listener.notifies:
+                    listener.notifies.clear()
+                    return

@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The durable queue: a table in Koji's own PostgreSQL database.
+
+Rows are written in Koji's transaction, so they exist exactly when Koji's work was committed.
+Every method takes a DB-API cursor (Koji's cursor wrapper or a psycopg2 cursor) and leaves
+transaction control to the caller, except :func:`init_db`.
+"""
+
+import json
+import re
+from importlib import resources
+
+# First half of the two-key advisory lock that serialises publishing ("KF"); the second half
+# is a hash of the table name, so two outboxes in one database do not share a lock.
+LOCK_CLASS = 0x4B46
+SCHEMA_VERSION = 1
+_SQL_FILE = re.compile(r"^(\d{3})_.*\.sql$")
+
+
+class OutboxError(Exception):
+    """The outbox table is missing or at a version this code cannot use."""
+
+
+def sql_files():
+    """(version, text) of every DDL file shipped in the package, in order."""
+    files = []
+    for entry in resources.files("koji_fedoramessaging").joinpath("sql").iterdir():
+        match = _SQL_FILE.match(entry.name)
+        if match:
+            files.append((int(match.group(1)), entry.read_text()))
+    return sorted(files)
+
+
+class Outbox:
+    """SQL for one outbox table (``schema.table`` allowed; the name is validated by config)."""
+
+    def __init__(self, table):
+        if not re.match(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$", table):
+            raise ValueError(f"invalid outbox table name {table!r}")
+        self.table = table
+        self.state_table = f"{table}_state"
+        self.index = table.rsplit(".", 1)[-1]
+        self._insert = (
+            f"INSERT INTO {table} (message_id, topic, routing_key, schema_name, headers, "
+            "priority, body, dead_since, last_error) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+            "CASE WHEN %s IS NULL THEN NULL ELSE now() END, %s) RETURNING id"
+        )
+        self._select = (f"SELECT id, message_id, routing_key, headers, priority, body "
+                        f"FROM {table} WHERE dead_since IS NULL")
+
+    # -- writing, inside Koji's transaction ---------------------------------------------
+
+    def insert(self, cursor, envelope, dead_reason=None):
+        """Insert one message; return its row id. ``dead_reason`` stores it as a dead letter."""
+        cursor.execute(self._insert, (
+            envelope.message_id, envelope.topic, envelope.routing_key, envelope.schema_name,
+            json.dumps(envelope.headers), envelope.priority, envelope.body,
+            dead_reason, dead_reason,
+        ))
+        return cursor.fetchone()[0]
+
+    # -- publishing ---------------------------------------------------------------------
+
+    def try_lock(self, cursor):
+        """Take the publish lock for the current transaction, without waiting."""
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
+                       (LOCK_CLASS, self.table))
+        return bool(cursor.fetchone()[0])
+
+    def oldest_pending(self, cursor):
+        cursor.execute(f"SELECT min(id) FROM {self.table} WHERE dead_since IS NULL")
+        return cursor.fetchone()[0]
+
+    def pending(self, cursor, ids=None, after=0, limit=1000):
+        """Pending rows in id order: those of ``ids``, or the next ``limit`` after ``after``."""
+        if ids is not None:
+            cursor.execute(f"{self._select} AND id IN %s ORDER BY id", (tuple(ids),))
+        else:
+            cursor.execute(f"{self._select} AND id > %s ORDER BY id LIMIT %s", (after, limit))
+        return cursor.fetchall()
+
+    def delete(self, cursor, ids):
+        if ids:
+            cursor.execute(f"DELETE FROM {self.table} WHERE id IN %s", (tuple(ids),))
+
+    def record_failure(self, cursor, row_id, reason, dead):
+        """Count a failed attempt on one row; ``dead`` parks it as a dead letter."""
+        cursor.execute(
+            f"UPDATE {self.table} SET attempts = attempts + 1, last_error = %s, "
+            f"dead_since = CASE WHEN %s THEN now() ELSE dead_since END WHERE id = %s",
+            (reason, bool(dead), row_id))
+
+    def attempts(self, cursor, row_id):
+        cursor.execute(f"SELECT attempts FROM {self.table} WHERE id = %s", (row_id,))
+        row = cursor.fetchone()
+        return row[0] if row else 0
+
+    def mark_published(self, cursor):
+        cursor.execute(
+            f"INSERT INTO {self.state_table} (key, value) VALUES ('last_publish', now()::text) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+
+    # -- administration -----------------------------------------------------------------
+
+    def version(self, cursor):
+        """The installed schema version, or None when the table does not exist."""
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL",
+                       (self.table, self.state_table))
+        has_table, has_state = cursor.fetchone()
+        if not has_table:
+            return None
+        if not has_state:
+            return 0
+        cursor.execute(f"SELECT value FROM {self.state_table} WHERE key = 'schema_version'")
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    def check(self, cursor):
+        """Raise :class:`OutboxError` unless the table exists at the current version."""
+        version = self.version(cursor)
+        if version is None:
+            raise OutboxError(f"outbox table {self.table} does not exist: run "
+                              "'koji-fedoramessaging init-db'")
+        if version != SCHEMA_VERSION:
+            raise OutboxError(f"outbox table {self.table} is at version {version}, this code "
+                              f"needs {SCHEMA_VERSION}: run 'koji-fedoramessaging upgrade-db'")
+
+    def status(self, cursor):
+        """Backlog, dead letters, last publish and the drain lock holder, as a dict."""
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE dead_since IS NULL), "
+            f"extract(epoch FROM now() - min(created) FILTER (WHERE dead_since IS NULL)), "
+            f"count(*) FILTER (WHERE dead_since IS NOT NULL) FROM {self.table}")
+        backlog, oldest_age, dead = cursor.fetchone()
+        cursor.execute(f"SELECT value FROM {self.state_table} WHERE key = 'last_publish'")
+        last = cursor.fetchone()
+        cursor.execute(
+            "SELECT a.pid, a.application_name, a.client_addr::text, a.backend_start::text "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = "
+            "hashtext(%s)::oid AND l.granted",
+            (LOCK_CLASS, self.table))
+        holder = cursor.fetchone()
+        return {
+            "table": self.table,
+            "backlog": backlog,
+            "oldest_unsent_age_seconds": float(oldest_age) if oldest_age is not None else None,
+            "dead_letters": dead,
+            "last_publish": last[0] if last else None,
+            "lock_holder": None if holder is None else {
+                "pid": holder[0], "application": holder[1], "client": holder[2],
+                "since": holder[3]},
+        }
+
+    def dead_letters(self, cursor, ids=None):
+        where = "dead_since IS NOT NULL" + (" AND id IN %s" if ids else "")
+        cursor.execute(
+            f"SELECT id, message_id, topic, attempts, last_error, created::text, "
+            f"dead_since::text, body, headers FROM {self.table} WHERE {where} ORDER BY id",
+            (tuple(ids),) if ids else ())
+        names = ("id", "message_id", "topic", "attempts", "last_error", "created",
+                 "dead_since", "body", "headers")
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def revive(self, cursor, ids=None):
+        """Put dead letters back in the queue (all, or those of ``ids``); return how many."""
+        where = "dead_since IS NOT NULL" + (" AND id IN %s" if ids else "")
+        cursor.execute(
+            f"UPDATE {self.table} SET dead_since = NULL, attempts = 0 WHERE {where}",
+            (tuple(ids),) if ids else ())
+        return cursor.rowcount
+
+    def purge(self, cursor, ids=None):
+        """Delete dead letters (all, or those of ``ids``); return how many."""
+        where = "dead_since IS NOT NULL" + (" AND id IN %s" if ids else "")
+        cursor.execute(f"DELETE FROM {self.table} WHERE {where}", (tuple(ids),) if ids else ())
+        return cursor.rowcount
+
+
+def init_db(connection, table):
+    """Create or upgrade the outbox to :data:`SCHEMA_VERSION`; safe to run any number of times.
+
+    Returns (version before, version after). Runs in its own transaction and commits.
+    """
+    outbox = Outbox(table)
+    with connection.cursor() as cursor:
+        # Serialise concurrent init-db runs on the same table.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                       (LOCK_CLASS + 1, table))
+        before = outbox.version(cursor)
+        current = before or 0
+        for version, text in sql_files():
+            if version > current:
+                cursor.execute(text.format(table=table, index=outbox.index))
+                current = version
+        cursor.execute(
+            f"INSERT INTO {outbox.state_table} (key, value) VALUES ('schema_version', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (str(current),))
+    connection.commit()
+    return before, current

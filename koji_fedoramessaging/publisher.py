@@ -1,0 +1,285 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Publishing outbox rows to the AMQP broker with publisher confirms, under a deadline.
+
+This module talks to the broker with pika's asynchronous ``SelectConnection``, driven
+synchronously by the caller with a hard deadline. It does not use fedora-messaging's
+Twisted/crochet runtime, so the hub process needs neither a reactor thread nor executable
+memory, and no call here ever waits longer than the deadline it is given.
+
+A row is reported as confirmed only after the broker acknowledged it on the channel; the
+caller removes rows from the outbox on that report and on nothing else.
+"""
+
+import logging
+import ssl
+import time
+from dataclasses import dataclass, field
+
+import pika
+import pika.exceptions
+from pika.adapters.select_connection import IOLoop
+from fedora_messaging import config as fm_config
+
+log = logging.getLogger("koji.plugin.fedoramessaging.publisher")
+
+# Reply codes of a channel close that say "this message is not allowed" rather than
+# "something is wrong with the connection".
+_REFUSED_CODES = {403: "forbidden", 406: "precondition failed", 312: "no route"}
+
+
+@dataclass
+class WireMessage:
+    """One outbox row, ready for the wire."""
+
+    row_id: int
+    routing_key: str
+    body: bytes
+    properties: pika.BasicProperties
+
+
+@dataclass
+class PublishResult:
+    """What happened to the messages given to :meth:`Publisher.publish`.
+
+    ``confirmed`` holds the row ids the broker acknowledged, in publish order. ``refused``
+    maps row ids the broker refused to a reason. ``error`` is set when publishing stopped
+    early (no connection, deadline, connection lost); the rows neither confirmed nor
+    refused must be retried later.
+    """
+
+    confirmed: list = field(default_factory=list)
+    refused: dict = field(default_factory=dict)
+    error: str = None
+    suspect: int = None  # a row the broker refused among several in flight: retry carefully
+
+
+def connection_parameters(amqp_url=None, timeout=None):
+    """pika connection parameters from fedora-messaging's configuration (its TOML file).
+
+    TLS (an ``amqps://`` URL) uses the ``[tls]`` section: ``ca_cert``, and ``certfile`` with
+    ``keyfile`` for x509 client authentication, as fedora-messaging does.
+    """
+    conf = fm_config.conf
+    url = amqp_url or conf["amqp_url"]
+    params = pika.URLParameters(url)
+    # Reconnection is ours to decide (backoff in the caller), never pika's.
+    params.connection_attempts = 1
+    params.retry_delay = 0
+    if timeout is not None:
+        params.socket_timeout = max(timeout, 0.001)
+        params.stack_timeout = max(timeout, 0.001)
+    if params.client_properties is None:
+        params.client_properties = dict(conf["client_properties"])
+    if url.startswith("amqps"):
+        params.ssl_options = _tls_options(params, conf["tls"])
+    return params
+
+
+def _tls_options(params, tls):
+    context = ssl.create_default_context(purpose=ssl.Purpose.SERVER_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if tls.get("ca_cert"):
+        context.load_verify_locations(cafile=tls["ca_cert"])
+    if tls.get("certfile") and tls.get("keyfile"):
+        context.load_cert_chain(tls["certfile"], tls["keyfile"])
+        params.credentials = pika.credentials.ExternalCredentials()
+    return pika.SSLOptions(context, server_hostname=params.host)
+
+
+class Publisher:
+    """A reusable broker connection that publishes batches with confirms before a deadline.
+
+    Not thread-safe: give each thread its own, or guard it with a lock.
+    """
+
+    def __init__(self, params_factory=connection_parameters, exchange=None, window=1000):
+        self._params_factory = params_factory
+        self.exchange = exchange if exchange is not None else fm_config.conf["publish_exchange"]
+        self.window = window
+        self._ioloop = None
+        self._connection = None
+        self._channel = None
+        self._failure = None
+        self._reset_batch()
+
+    # -- connection management -------------------------------------------------------
+
+    @property
+    def connected(self):
+        return self._channel is not None and self._channel.is_open
+
+    def close(self):
+        """Drop the connection at once; never blocks."""
+        connection, ioloop = self._connection, self._ioloop
+        self._connection = self._channel = self._ioloop = None
+        if connection is not None and not connection.is_closed:
+            try:
+                # Skip the AMQP close handshake: the peer may be a black hole.
+                connection._terminate_stream(pika.exceptions.ConnectionClosedByClient(
+                    200, "publisher closed"))
+            except Exception:  # noqa: S110 - best effort on a connection we abandon
+                pass
+        if ioloop is not None:
+            try:
+                ioloop.close()
+            except Exception:  # noqa: S110
+                pass
+
+    def _connect(self, deadline):
+        self.close()
+        self._failure = None
+        self._ioloop = IOLoop()
+        params = self._params_factory(timeout=max(deadline - time.monotonic(), 0.001))
+        self._connection = pika.SelectConnection(
+            params,
+            on_open_callback=self._on_connection_open,
+            on_open_error_callback=self._on_connection_error,
+            on_close_callback=self._on_connection_closed,
+            custom_ioloop=self._ioloop,
+        )
+        self._run(lambda: self.connected or self._failure, deadline)
+        if not self.connected:
+            reason = self._failure or "timed out connecting to the broker"
+            self.close()
+            raise ConnectionError(reason)
+
+    def _on_connection_open(self, connection):
+        connection.channel(on_open_callback=self._on_channel_open)
+
+    def _on_channel_open(self, channel):
+        self._pending_channel = channel
+        channel.add_on_close_callback(self._on_channel_closed)
+        channel.confirm_delivery(self._on_confirm, callback=self._on_confirm_ok)
+
+    def _on_confirm_ok(self, _frame):
+        self._channel = self._pending_channel
+        self._wake()
+
+    def _on_connection_error(self, _connection, error):
+        self._failure = f"cannot connect to the broker: {error!r}"
+        self._wake()
+
+    def _on_connection_closed(self, _connection, reason):
+        self._failure = self._failure or f"connection lost: {reason!r}"
+        self._channel = None
+        self._wake()
+
+    def _on_channel_closed(self, channel, reason):
+        code = getattr(reason, "reply_code", None)
+        self._channel = None
+        if code in _REFUSED_CODES and self._unconfirmed:
+            # The broker closes the channel on the first message it refuses; with a window
+            # of one in flight (see publish) that message is known for sure.
+            tag = min(self._unconfirmed)
+            suspect = self._unconfirmed[tag]
+            self._refusal = (suspect, f"{_REFUSED_CODES[code]}: {reason.reply_text}",
+                             len(self._unconfirmed) == 1)
+        self._failure = self._failure or f"channel closed: {reason!r}"
+        if self._connection is not None and self._connection.is_open:
+            try:
+                self._connection.close()
+            except Exception:  # noqa: S110
+                pass
+        self._wake()
+
+    def _wake(self):
+        if self._ioloop is not None:
+            self._ioloop.stop()
+
+    def _run(self, done, deadline):
+        """Run the I/O loop until ``done()`` is true or the deadline passes."""
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._ioloop is None:
+                return
+            timer = self._ioloop.call_later(remaining, self._ioloop.stop)
+            self._ioloop.start()
+            if self._ioloop is not None:
+                self._ioloop.remove_timeout(timer)
+
+    # -- publishing --------------------------------------------------------------------
+
+    def _reset_batch(self):
+        self._queue = []
+        self._next = 0
+        self._tag = 0
+        self._unconfirmed = {}
+        self._confirmed = []
+        self._nacked = {}
+        self._refusal = None
+        self._careful = False
+
+    def _fill_window(self):
+        limit = 1 if self._careful else self.window
+        while (self._next < len(self._queue) and len(self._unconfirmed) < limit
+               and self.connected):
+            message = self._queue[self._next]
+            self._next += 1
+            self._channel.basic_publish(
+                exchange=self.exchange,
+                routing_key=message.routing_key,
+                body=message.body,
+                properties=message.properties,
+            )
+            self._tag += 1
+            self._unconfirmed[self._tag] = message.row_id
+
+    def _on_confirm(self, frame):
+        method = frame.method
+        acked = isinstance(method, pika.spec.Basic.Ack)
+        tags = ([t for t in self._unconfirmed if t <= method.delivery_tag]
+                if method.multiple else [method.delivery_tag])
+        for tag in sorted(tags):
+            row_id = self._unconfirmed.pop(tag, None)
+            if row_id is None:
+                continue
+            if acked:
+                self._confirmed.append(row_id)
+            else:
+                self._nacked[row_id] = "nacked by the broker"
+        if not acked:
+            # Stop here so that what follows a refused message keeps its place behind it.
+            self._queue = self._queue[: self._next]
+        self._fill_window()
+        if not self._unconfirmed and self._next >= len(self._queue):
+            self._wake()
+
+    def publish(self, messages, deadline, careful=False):
+        """Publish ``messages`` in order; return a :class:`PublishResult` by ``deadline``.
+
+        With ``careful`` only one message is in flight at a time, which pins a refusal on
+        the exact message the broker refused.
+        """
+        self._reset_batch()
+        self._queue = list(messages)
+        self._careful = careful
+        result = PublishResult()
+        if not self._queue:
+            return result
+        try:
+            if not self.connected:
+                self._connect(deadline)
+            self._fill_window()
+            self._run(lambda: (not self._unconfirmed and self._next >= len(self._queue))
+                      or self._channel is None, deadline)
+        except ConnectionError as exc:
+            result.error = str(exc)
+        except Exception as exc:  # pika raises assorted errors on a dying connection
+            result.error = f"publish failed: {exc!r}"
+        result.confirmed = list(self._confirmed)
+        result.refused = dict(self._nacked)
+        if self._refusal is not None:
+            row_id, reason, certain = self._refusal
+            if certain:
+                result.refused[row_id] = reason
+            else:
+                result.suspect = row_id
+                result.error = f"{reason} (retrying one at a time to find the message)"
+        done = not self._unconfirmed and self._next >= len(self._queue)
+        if result.error is None and not done:
+            result.error = self._failure or "deadline reached before the broker confirmed"
+        if result.error is not None and (self._unconfirmed or not self.connected):
+            # In-flight messages on a connection we give up on may still be delivered; the
+            # rows stay in the outbox and go out again with the same id (at-least-once).
+            self.close()
+        return result
