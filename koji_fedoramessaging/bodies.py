@@ -157,6 +157,40 @@ def scalar(value):
         value, sort_keys=True)
 
 
+def _fit_value(kind, value):
+    """``value`` coerced to ``kind`` (str, int, num, bool, id: int-or-str), or None."""
+    if kind == "str":
+        return as_str(value) if isinstance(value, (str, bytes, int, float, decimal.Decimal)) \
+            and not isinstance(value, bool) else None
+    if kind == "int":
+        return as_int(value)
+    if kind == "num":
+        value = plain(value)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if kind == "bool":
+        return value if isinstance(value, bool) else None
+    if kind == "id":
+        return value if isinstance(value, str) else as_int(value)
+    raise ValueError(kind)
+
+
+def fit(mapping, types, nullable=()):
+    """Coerce the keys of ``mapping`` named in ``types`` to their kind, in place.
+
+    A value that cannot be coerced, or a null where ``nullable`` does not allow one, is
+    removed rather than sent with the wrong type. Other keys are left alone.
+    """
+    for key, kind in types.items():
+        if key not in mapping:
+            continue
+        value = _fit_value(kind, mapping[key]) if mapping[key] is not None else None
+        if value is None and key not in nullable:
+            del mapping[key]
+        else:
+            mapping[key] = value
+    return mapping
+
+
 def _get(mapping, key, default=None):
     return mapping.get(key, default) if isinstance(mapping, dict) else default
 
@@ -238,6 +272,13 @@ def _task_result(result):
     return result
 
 
+_TASK_TYPES = {"state": "int", "priority": "int", "channel_id": "int", "parent": "int",
+               "host_id": "int", "method": "str", "arch": "str", "label": "str",
+               "create_time": "num", "start_time": "num", "completion_time": "num"}
+_TASK_NULLABLE = ("parent", "host_id", "label", "start_time", "completion_time", "waiting",
+                  "awaited")
+
+
 def task_tree(env, info, depth=0, seen=None):
     """A task dict as 1.x sent it: epoch times, host name, URL, owner name, result and the
     sub-tasks, recursively (Koji gives only the task; children come from the lookups)."""
@@ -251,22 +292,14 @@ def task_tree(env, info, depth=0, seen=None):
     for key in ("create_time", "start_time", "completion_time"):
         if key in info:
             task[key] = epoch_seconds(info[key])
-    if task.get("create_time") is None:
-        task.pop("create_time", None)
-    for key in ("state", "priority", "channel_id"):
-        if key in task and as_int(task[key]) is None:
-            del task[key]
-        elif key in task:
-            task[key] = as_int(task[key])
-    for key in ("parent", "host_id"):
-        task[key] = as_int(task.get(key))
     for key in ("waiting", "awaited"):
         if key in task:
             task[key] = as_bool(task[key])
-    task["method"] = as_str(info.get("method")) or ""
-    task["arch"] = as_str(info.get("arch")) or "noarch"
-    if "label" in task:
-        task["label"] = as_str(task["label"])
+    fit(task, _TASK_TYPES, nullable=_TASK_NULLABLE)
+    task["parent"] = task.get("parent")
+    task["host_id"] = task.get("host_id")
+    task["method"] = task.get("method") or ""
+    task["arch"] = task.get("arch") or "noarch"
     task["host_name"] = env.lookups.host_name(task["host_id"]) if task["host_id"] else None
     task["url"] = f"{env.web_url}/taskinfo?taskID={task_id}"
     task["result"] = _task_result(info["result"] if "result" in info
@@ -460,14 +493,23 @@ def repo_done(env, kws):
     return "buildsys.repo.done", body
 
 
-# Keys of the rpm.sign build/rpm dicts that may be null; 1.x's schema types the others as
-# non-null, so a null there is left out instead of sent.
-_NULLABLE_BUILD_KEYS = {"epoch", "completion_time", "cg_id", "cg_name"}
-_NULLABLE_RPM_KEYS = {"epoch", "extra"}
+# Types of the rpm.sign build/rpm fields as 1.x's schema has them; a value of another type,
+# or a null where 1.x does not allow one, is left out instead of sent.
+_RPM_TYPES = {"id": "int", "build_id": "int", "name": "str", "version": "str",
+              "release": "str", "epoch": "id", "arch": "str", "buildtime": "int",
+              "size": "int", "payloadhash": "str", "metadata_only": "bool",
+              "buildroot_id": "int", "external_repo_id": "int", "external_repo_name": "str",
+              "extra": "str"}
+_BUILD_TYPES = {"id": "int", "build_id": "int", "name": "str", "version": "str",
+                "release": "str", "epoch": "id", "nvr": "str", "state": "int",
+                "owner_id": "int", "owner_name": "str", "package_id": "int",
+                "package_name": "str", "task_id": "int", "source": "str", "volume_id": "int",
+                "volume_name": "str", "creation_event_id": "int", "creation_time": "num",
+                "start_time": "int", "completion_time": "num", "cg_id": "id", "cg_name": "id"}
 _TIME_KEYS = ("creation_time", "start_time", "completion_time", "promotion_time", "buildtime")
 
 
-def _sign_dict(info, nullable):
+def _sign_dict(info):
     out = {}
     for key, value in info.items():
         if key in _SCRUBBED:
@@ -476,24 +518,20 @@ def _sign_dict(info, nullable):
             value = epoch_seconds(value)
         else:
             value = plain(value)
-        if value is None and key not in nullable:
-            continue
         out[key] = value
     return out
 
 
 def _sign_rpm(info):
-    rpm = _sign_dict(info, _NULLABLE_RPM_KEYS)
-    if "extra" in rpm and rpm["extra"] is not None and not isinstance(rpm["extra"], str):
+    rpm = _sign_dict(info)
+    if isinstance(rpm.get("extra"), (dict, list)):
         rpm["extra"] = json.dumps(rpm["extra"], sort_keys=True)
-    for key in ("id", "build_id", "buildtime", "size", "buildroot_id", "external_repo_id"):
-        if key in rpm and as_int(rpm[key]) is None:
-            del rpm[key]
-    return rpm
+    return fit(rpm, _RPM_TYPES, nullable=("epoch", "extra"))
 
 
 def _sign_build(info):
-    build = _sign_dict(info, _NULLABLE_BUILD_KEYS)
+    build = fit(_sign_dict(info), _BUILD_TYPES,
+                nullable=("epoch", "completion_time", "cg_id", "cg_name"))
     extra = build.get("extra")
     if "extra" in build and not isinstance(extra, dict):
         del build["extra"]
@@ -503,14 +541,6 @@ def _sign_build(info):
             del extra["source"]
         elif "original_url" in source and not isinstance(source["original_url"], str):
             del source["original_url"]
-    for key in ("id", "build_id", "state", "owner_id", "package_id", "task_id", "volume_id",
-                "creation_event_id"):
-        if key in build and as_int(build[key]) is None:
-            del build[key]
-    for key in ("source", "owner_name", "nvr", "package_name", "volume_name", "name",
-                "version", "release"):
-        if key in build and not isinstance(build[key], str):
-            build[key] = str(build[key])
     return build
 
 
@@ -615,7 +645,7 @@ def enforce_limits(topic, body, settings):
             if extra is not None:
                 size = len(json.dumps(extra))
                 if size > settings.extra_limit:
-                    log.info("%s: dropped an 'extra' of %d bytes (extra_limit %d)",
+                    log.warning("%s: dropped an 'extra' of %d bytes (extra_limit %d)",
                              topic, size, settings.extra_limit)
                     del item["extra"]
     size = encoded_size(body)

@@ -20,7 +20,7 @@ _PROPERTIES = {
     "user": {"type": "string", "description": "who tagged or untagged the build"},
     "owner": {"type": "string", "description": "the build's owner"},
 }
-_REQUIRED = ("tag", "tag_id", "build_id", "name", "version", "release", "user", "instance")
+_REQUIRED = ("tag", "tag_id", "build_id", "name", "version", "release", "instance")
 
 # Fedora's broker gives mass-rebuild tags the lowest priority and ELN the next one, so that
 # a mass rebuild does not delay everyone else's tag messages.
