@@ -306,3 +306,7 @@ def check(ctx):
         sys.exit(1)
     click.echo("all checks passed")
 
+
+
+if __name__ == "__main__":
+    main()

@@ -100,6 +100,8 @@ class Publisher:
         self._connection = None
         self._channel = None
         self._failure = None
+        self._pending_channel = None
+        self._tag = 0
         self._reset_batch()
 
     # -- connection management -------------------------------------------------------
@@ -152,6 +154,8 @@ class Publisher:
         channel.confirm_delivery(self._on_confirm, callback=self._on_confirm_ok)
 
     def _on_confirm_ok(self, _frame):
+        # Delivery tags count from 1 on each new channel, across batches.
+        self._tag = 0
         self._channel = self._pending_channel
         self._wake()
 
@@ -202,7 +206,6 @@ class Publisher:
     def _reset_batch(self):
         self._queue = []
         self._next = 0
-        self._tag = 0
         self._unconfirmed = {}
         self._confirmed = []
         self._nacked = {}
@@ -268,15 +271,17 @@ class Publisher:
             result.error = f"publish failed: {exc!r}"
         result.confirmed = list(self._confirmed)
         result.refused = dict(self._nacked)
+        identified = False
         if self._refusal is not None:
-            row_id, reason, certain = self._refusal
-            if certain:
+            row_id, reason, identified = self._refusal
+            if identified:
+                # Not a failure of the connection: the rest of the batch can go on later.
                 result.refused[row_id] = reason
             else:
                 result.suspect = row_id
                 result.error = f"{reason} (retrying one at a time to find the message)"
         done = not self._unconfirmed and self._next >= len(self._queue)
-        if result.error is None and not done:
+        if result.error is None and not done and not identified:
             result.error = self._failure or "deadline reached before the broker confirmed"
         if result.error is not None and (self._unconfirmed or not self.connected):
             # In-flight messages on a connection we give up on may still be delivered; the
