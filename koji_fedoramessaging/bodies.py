@@ -344,8 +344,8 @@ def build_state_change(env, kws):
     if attribute != "state":
         return build_change(env, kws)
     new = as_int(kws.get("new"))
-    if new is None:
-        raise BodyError(f"build state change with a non-integer new state {kws.get('new')!r}")
+    if new is None or new not in koji.BUILD_STATES.values():
+        raise BodyError(f"build state change to an unknown state {kws.get('new')!r}")
     body = _common(env)
     body["files_base_url"] = env.files_base_url
     body.update(_build_fields(env, info))

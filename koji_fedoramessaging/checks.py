@@ -71,7 +71,7 @@ def _broker(conf):
     finally:
         try:
             connection.close()
-        except Exception:  # noqa: S110 - already closed by the broker
+        except Exception:  # already closed by the broker
             pass
     return []
 

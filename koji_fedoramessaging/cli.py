@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import sys
-import time
 
 import click
 
@@ -38,7 +37,7 @@ class Context:
             raise click.ClickException(str(exc)) from None
 
     def connect(self):
-        import psycopg2  # noqa: PLC0415
+        import psycopg2
 
         dsn = self.dsn()
         try:
@@ -48,7 +47,7 @@ class Context:
                                        f"{str(exc).strip()}") from None
 
     def outbox(self):
-        from .outbox import Outbox  # noqa: PLC0415
+        from .outbox import Outbox
 
         return Outbox(self.settings.table)
 
@@ -70,7 +69,7 @@ def main(ctx, conf, dsn):
 
 
 def _init_db(ctx, verb):
-    from .outbox import init_db  # noqa: PLC0415
+    from .outbox import init_db
 
     cnx = ctx.connect()
     try:
@@ -104,7 +103,7 @@ def upgrade_db_cmd(ctx):
 @pass_ctx
 def status(ctx, as_json):
     """Backlog, oldest unsent message, dead letters, last publish, drain lock holder."""
-    from .outbox import OutboxError  # noqa: PLC0415
+    from .outbox import OutboxError
 
     cnx = ctx.connect()
     try:
@@ -138,7 +137,7 @@ def status(ctx, as_json):
 @pass_ctx
 def drain(ctx, follow, batch):
     """Publish the backlog in order, with broker confirms."""
-    from .delivery import Drainer  # noqa: PLC0415
+    from .delivery import Drainer
 
     settings = ctx.settings
     ctx.connect().close()  # fail early, with a clear message, when the DB is unreachable
@@ -219,7 +218,7 @@ def dl_show(ctx, row_id):
 def dl_retry(ctx, row_ids):
     """Queue dead letters again (all, or the given ids). Messages that still do not validate
     under their class stay dead."""
-    from .wire import revalidate  # noqa: PLC0415
+    from .wire import revalidate
 
     outbox = ctx.outbox()
     with _cursor(ctx) as (cnx, cursor):
@@ -256,7 +255,7 @@ class _cursor:
         self.ctx = ctx
 
     def __enter__(self):
-        from .outbox import OutboxError  # noqa: PLC0415
+        from .outbox import OutboxError
 
         self.cnx = self.ctx.connect()
         cursor = self.cnx.cursor()
@@ -281,7 +280,7 @@ def preview(ctx, event):
     "lookups": {"users": {"1": "alice"}, "hosts": {}, "tasks": {}, "children": {},
     "results": {}}, "environ": {"SERVER_NAME": "koji.example.org"}}.
     """
-    from .preview import render  # noqa: PLC0415
+    from .preview import render
 
     try:
         data = json.load(event)
@@ -297,7 +296,7 @@ def preview(ctx, event):
 @pass_ctx
 def check(ctx):
     """Check config, database, outbox table, broker and TLS files; exit 1 on any problem."""
-    from .checks import run_checks  # noqa: PLC0415
+    from .checks import run_checks
 
     problems = run_checks(ctx)
     for line in problems:

@@ -54,13 +54,15 @@ def _events(text):
 
 
 def _number(kind, minimum):
+    expected = f"{'an integer' if kind is int else 'a number'} >= {minimum}"
+
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise ValueError(f"{'an integer' if kind is int else 'a number'} >= {minimum}") from None
+            raise ValueError(expected) from None
         if value < minimum:
-            raise ValueError(f"{'an integer' if kind is int else 'a number'} >= {minimum}")
+            raise ValueError(expected)
         return value
     return parse
 

@@ -135,7 +135,7 @@ class HubSender:
             try:
                 cnx.rollback()
                 self._notify(cnx)
-            except Exception:  # noqa: S110 - the database itself is failing; the rows are safe
+            except Exception:  # the database itself is failing; the rows are safe
                 pass
         finally:
             self._lock.release()
@@ -253,9 +253,9 @@ class Drainer:
         try:
             while not stop():
                 try:
-                    count, error = self.drain(batch_size, progress, stop)
+                    _count, error = self.drain(batch_size, progress, stop)
                 except Exception as exc:
-                    count, error = 0, repr(exc)
+                    error = repr(exc)
                     if self.cnx is not None:
                         self.cnx.close()
                 if error:

@@ -12,7 +12,7 @@ log = logging.getLogger("koji.plugin.fedoramessaging.lookups")
 
 
 def _kojihub():
-    import kojihub  # noqa: PLC0415 - only importable inside a running hub
+    import kojihub  # only importable inside a running hub
 
     return kojihub
 

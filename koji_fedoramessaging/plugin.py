@@ -52,7 +52,7 @@ def _files_base_url(base_url):
 
 
 def _kojiweb_files_url(path):
-    import koji  # noqa: PLC0415
+    import koji
 
     try:
         parser = koji.read_config_files([(path, True)], raw=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import pika
 import pika.exceptions
-from pika.adapters.select_connection import IOLoop
 from fedora_messaging import config as fm_config
+from pika.adapters.select_connection import IOLoop
 
 log = logging.getLogger("koji.plugin.fedoramessaging.publisher")
 
@@ -119,12 +119,12 @@ class Publisher:
                 # Skip the AMQP close handshake: the peer may be a black hole.
                 connection._terminate_stream(pika.exceptions.ConnectionClosedByClient(
                     200, "publisher closed"))
-            except Exception:  # noqa: S110 - best effort on a connection we abandon
+            except Exception:  # best effort on a connection we abandon
                 pass
         if ioloop is not None:
             try:
                 ioloop.close()
-            except Exception:  # noqa: S110
+            except Exception:  # already closed
                 pass
 
     def _connect(self, deadline):
@@ -182,7 +182,7 @@ class Publisher:
         if self._connection is not None and self._connection.is_open:
             try:
                 self._connection.close()
-            except Exception:  # noqa: S110
+            except Exception:  # already closing: the broker closed it first
                 pass
         self._wake()
 

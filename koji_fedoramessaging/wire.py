@@ -8,11 +8,11 @@ replayed verbatim on every attempt: same id, same ``sent-at``.
 """
 
 import json
-
-import jsonschema
 from dataclasses import dataclass
 
+import jsonschema
 import pika
+
 from koji_fedoramessaging_messages import build, imports, package, repo, rpm, tag, task
 
 from .publisher import WireMessage

@@ -8,10 +8,15 @@ import tempfile
 import uuid
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from . import kojihub_double
 
 kojihub_double.install()
+# In CI the property tests explore the same examples every run: a failure is reproducible.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 _TMP = tempfile.mkdtemp(prefix="kfm-tests-")
 TOPIC_PREFIX = "org.fedoraproject.kfmtest"

@@ -89,7 +89,8 @@ def test_non_state_build_changes_never_masquerade_as_state_changes():
     assert (body["attribute"], body["old"], body["new"]) == ("owner_id", 101, 103)
     assert (body["old_owner"], body["new_owner"]) == ("ralph", "bodhi")
     message = wire.make_envelope(topic, body).to_message()
-    assert message.summary == "Build python-requests-2.31.0-3.fc41 changed owner from ralph to bodhi"
+    assert message.summary == (
+        "Build python-requests-2.31.0-3.fc41 changed owner from ralph to bodhi")
     topic, body = build("build_completion_ts_change")
     assert topic == "buildsys.build.change" and body["old"] == 1714980189.123456
     assert build("build_volume_change") is None

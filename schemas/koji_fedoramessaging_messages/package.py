@@ -83,8 +83,9 @@ class ListChangeV1(KojiMessage):
 
     @property
     def url(self):
-        base = self.base_url
-        return f"{base}/koji/packageinfo?packageID={self.package}" if base and self.package else None
+        if not (self.base_url and self.package):
+            return None
+        return f"{self.base_url}/koji/packageinfo?packageID={self.package}"
 
     @property
     def summary(self):
