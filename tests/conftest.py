@@ -54,21 +54,13 @@ def hub_plugin():
     """The plugin module, loaded and registered exactly as Koji's hub does it."""
     import koji.plugin
 
+    from koji_fedoramessaging import hubsim
+
     for handlers in koji.plugin.callbacks.values():
         handlers.clear()
     tracker = koji.plugin.PluginTracker(path=plugin_dir().split(":"))
     module = tracker.load("koji-fedoramessaging")
-    # kojixmlrpc.HandlerRegistry.register_plugin: scan the module for callables that carry
-    # a 'callbacks' attribute and register each for its callback types.
-    exported = {}
-    for value in vars(module).values():
-        if isinstance(value, type) or not callable(value):
-            continue
-        if getattr(value, "exported", False):
-            exported[getattr(value, "export_alias", value.__name__)] = value
-        for cbtype in getattr(value, "callbacks", ()) or ():
-            koji.plugin.register_callback(cbtype, value)
-    module.exported_handlers = exported
+    module.exported_handlers = hubsim.register_plugin(module)
     yield module
     for handlers in koji.plugin.callbacks.values():
         handlers.clear()

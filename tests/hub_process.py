@@ -12,6 +12,8 @@ import sys
 
 import koji.plugin
 
+from koji_fedoramessaging import hubsim
+
 from . import events, kojihub_double
 from .hub import Hub, call
 
@@ -19,9 +21,7 @@ from .hub import Hub, call
 def main(dsn, plugin_dir, count):
     kojihub_double.install()
     module = koji.plugin.PluginTracker(path=[plugin_dir]).load("koji-fedoramessaging")
-    for value in vars(module).values():
-        for cbtype in getattr(value, "callbacks", ()) or ():
-            koji.plugin.register_callback(cbtype, value)
+    hubsim.register_plugin(module)
     cbtype, kws, _topic = events.variants()["tag"]
     handlers = [call(cbtype, dict(kws, build=dict(kws["build"], id=i))) for i in range(count)]
 
