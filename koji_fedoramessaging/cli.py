@@ -294,6 +294,27 @@ def preview(ctx, event):
 
 @main.command()
 @pass_ctx
+def demo(ctx):
+    """Run the plugin end to end on the local database and broker, then clean up.
+
+    Uses --dsn (or the hub's database) when given, else PostgreSQL on 127.0.0.1 as
+    'postgres'; the broker comes from fedora-messaging's config (localhost by default).
+    """
+    from . import demo as demo_module
+
+    explicit = ctx.dsn_option or os.environ.get("KOJI_FEDORAMESSAGING_DSN") or os.path.exists(
+        os.environ.get("KOJI_HUB_CONF", plugin_config.HUB_CONF))
+    dsn = ctx.dsn() if explicit else "host=127.0.0.1 user=postgres dbname=postgres"
+    try:
+        count = demo_module.run(dsn, click.echo)
+    except Exception as exc:
+        raise click.ClickException(f"demo failed: {exc}") from exc
+    if count != 2:
+        raise click.ClickException(f"expected 2 messages, received {count}")
+
+
+@main.command()
+@pass_ctx
 def check(ctx):
     """Check config, database, outbox table, broker and TLS files; exit 1 on any problem."""
     from .checks import run_checks

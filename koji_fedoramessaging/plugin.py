@@ -30,12 +30,14 @@ _SAVEPOINT = "koji_fedoramessaging"
 _files_url_cache = {}
 
 
-def configure(settings, sender=None):
-    """Use ``settings`` (and optionally a given :class:`HubSender`) from now on."""
-    global SETTINGS, OUTBOX, SENDER
+def configure(settings, sender=None, lookup_source=None):
+    """Use ``settings`` from now on, with an optional :class:`HubSender` and an optional
+    source of user/host/task lookups (the demo has no kojihub)."""
+    global SETTINGS, OUTBOX, SENDER, LOOKUPS
     SETTINGS = settings
     OUTBOX = Outbox(settings.table)
     SENDER = sender or HubSender(settings)
+    LOOKUPS = lookup_source or lookups
     _files_url_cache.clear()
 
 
@@ -67,7 +69,7 @@ def request_env():
     environ = getattr(context, "environ", None) or {}
     base_url = bodies.base_url(environ, SETTINGS)
     return bodies.Env(settings=SETTINGS, base_url=base_url,
-                      files_base_url=_files_base_url(base_url), lookups=lookups)
+                      files_base_url=_files_base_url(base_url), lookups=LOOKUPS)
 
 
 def _poison_envelope(cbtype, kws, reason):

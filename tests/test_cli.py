@@ -171,3 +171,19 @@ def test_preview_of_a_filtered_or_broken_event():
     broken = run("preview", stdin=json.dumps({"callback": "postRepoDone", "kwargs": {}}))
     assert broken.returncode == 1 and "postRepoDone: argument 'repo'" in broken.stderr
     assert run("preview", stdin="{not json").returncode == 1
+
+
+def test_demo_runs_end_to_end_and_cleans_up(database):
+    proc = run("demo", env={"KOJI_HUB_CONF": "/nonexistent"})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    received = [line for line in lines if line.startswith("received ")]
+    assert len(received) == 2
+    assert "buildsys.build.state.change  [koji_fedoramessaging.build.BuildStateChangeV1]" \
+        in received[0]
+    assert "bash-5.3.0-1.fc44 was tagged into f44-updates by bodhi" in received[1]
+    assert "an untag that fails and rolls back: rolled back" in proc.stdout
+    schema = lines[-1].split("schema ")[1].split()[0]
+    with psycopg2.connect(conftest.PG_ADMIN_DSN) as cnx, cnx.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (schema,))
+        assert cursor.fetchone()[0] == 0
