@@ -126,6 +126,7 @@ def status(ctx, as_json):
     click.echo(f"oldest unsent:     {'-' if age is None else f'{age:.1f} s ago'}")
     click.echo(f"dead letters:      {info['dead_letters']}")
     click.echo(f"last publish:      {info['last_publish'] or 'never'}")
+    click.echo(f"kept sent:         {info['sent_kept']} message(s)")
     click.echo("drain lock holder: " + ("none" if holder is None else
                f"pid {holder['pid']} {holder['application'] or ''} "
                f"{holder['client'] or 'local'} since {holder['since']}"))

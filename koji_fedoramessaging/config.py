@@ -124,6 +124,9 @@ SPEC = (
      "Rows the drainer publishes per transaction."),
     ("outbox", "window", _number(int, 1), 1000,
      "Messages the drainer keeps in flight awaiting broker confirms."),
+    ("outbox", "keep_sent", _number(float, 0.0), 0.0,
+     "Hours to keep published messages in the <table>_sent table (for audits);\n"
+     "0: delete each row as soon as the broker confirmed it."),
     ("outbox", "max_attempts", _number(int, 1), 5,
      "Broker refusals (nacks) after which a row becomes a dead letter."),
     ("outbox", "poll_interval", _number(float, 0.05), 5.0,
@@ -151,6 +154,7 @@ class Settings:
     table: str
     batch_size: int
     window: int
+    keep_sent: float
     max_attempts: int
     poll_interval: float
 

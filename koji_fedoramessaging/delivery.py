@@ -87,7 +87,7 @@ class HubSender:
 
     def __init__(self, settings, publisher_factory=None):
         self.settings = settings
-        self.outbox = Outbox(settings.table)
+        self.outbox = Outbox(settings.table, settings.keep_sent)
         self.channel = notify_channel(settings.table)
         self.backoff = Backoff(settings.backoff_min, settings.backoff_max)
         self._publisher_factory = publisher_factory or (lambda: Publisher(window=100))
@@ -182,7 +182,7 @@ class Drainer:
     def __init__(self, connect, settings, publisher=None, confirm_timeout=30.0, name="drain"):
         self.connect = connect
         self.settings = settings
-        self.outbox = Outbox(settings.table)
+        self.outbox = Outbox(settings.table, settings.keep_sent)
         self.publisher = publisher or Publisher(window=settings.window)
         self.confirm_timeout = confirm_timeout
         self.name = name
@@ -230,6 +230,14 @@ class Drainer:
         Returns (published, error). ``progress(n)`` is called after each batch.
         """
         total = 0
+        if self.settings.keep_sent:
+            cnx = self._connection()
+            with cnx.cursor() as cursor:
+                pruned = self.outbox.prune_sent(cursor)
+            cnx.commit()
+            if pruned:
+                log.info("forgot %d published message(s) older than %s hour(s)", pruned,
+                         self.settings.keep_sent)
         while not (stop and stop()):
             count, error = self.drain_batch(batch_size)
             total += count

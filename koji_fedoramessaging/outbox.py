@@ -13,7 +13,7 @@ from importlib import resources
 # First half of the two-key advisory lock that serialises publishing ("KF"); the second half
 # is a hash of the table name, so two outboxes in one database do not share a lock.
 LOCK_CLASS = 0x4B46
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SQL_FILE = re.compile(r"^(\d{3})_.*\.sql$")
 
 
@@ -34,11 +34,13 @@ def sql_files():
 class Outbox:
     """SQL for one outbox table (``schema.table`` allowed; the name is validated by config)."""
 
-    def __init__(self, table):
+    def __init__(self, table, keep_sent=0.0):
         if not re.match(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$", table):
             raise ValueError(f"invalid outbox table name {table!r}")
         self.table = table
+        self.keep_sent = keep_sent
         self.state_table = f"{table}_state"
+        self.sent_table = f"{table}_sent"
         self.index = table.rsplit(".", 1)[-1]
         self._insert = (
             f"INSERT INTO {table} (message_id, topic, routing_key, schema_name, headers, "
@@ -80,8 +82,23 @@ class Outbox:
         return cursor.fetchall()
 
     def delete(self, cursor, ids):
-        if ids:
+        """Remove published rows; with ``keep_sent`` they move to the ``_sent`` table."""
+        if not ids:
+            return
+        if self.keep_sent:
+            cursor.execute(
+                f"WITH moved AS (DELETE FROM {self.table} WHERE id IN %s RETURNING id, "
+                f"message_id, topic, routing_key, headers, body, created) INSERT INTO "
+                f"{self.sent_table} (id, message_id, topic, routing_key, headers, body, "
+                f"created) SELECT * FROM moved", (tuple(ids),))
+        else:
             cursor.execute(f"DELETE FROM {self.table} WHERE id IN %s", (tuple(ids),))
+
+    def prune_sent(self, cursor):
+        """Forget published messages older than ``keep_sent`` hours; return how many."""
+        cursor.execute(f"DELETE FROM {self.sent_table} WHERE sent < now() - %s * "
+                       "interval '1 hour'", (self.keep_sent,))
+        return cursor.rowcount
 
     def record_failure(self, cursor, row_id, reason, dead):
         """Count a failed attempt on one row; ``dead`` parks it as a dead letter."""
@@ -141,12 +158,15 @@ class Outbox:
             "hashtext(%s)::oid AND l.granted",
             (LOCK_CLASS, self.table))
         holder = cursor.fetchone()
+        cursor.execute(f"SELECT count(*) FROM {self.sent_table}")
+        kept = cursor.fetchone()[0]
         return {
             "table": self.table,
             "backlog": backlog,
             "oldest_unsent_age_seconds": float(oldest_age) if oldest_age is not None else None,
             "dead_letters": dead,
             "last_publish": last[0] if last else None,
+            "sent_kept": kept,
             "lock_holder": None if holder is None else {
                 "pid": holder[0], "application": holder[1], "client": holder[2],
                 "since": holder[3]},

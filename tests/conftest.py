@@ -96,7 +96,7 @@ def db(database, hub_plugin):
 
     cnx = psycopg2.connect(database)
     with cnx.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {TABLE}_state, koji_work")
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {TABLE}_state, {TABLE}_sent, koji_work")
         cursor.execute("CREATE TABLE koji_work (id SERIAL PRIMARY KEY, what TEXT)")
     cnx.commit()
     outbox.init_db(cnx, TABLE)

@@ -44,7 +44,7 @@ def test_console_script_is_installed():
 
 def test_init_db_is_safe_to_run_twice(database):
     with psycopg2.connect(database) as cnx, cnx.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS cli_outbox, cli_outbox_state")
+        cursor.execute("DROP TABLE IF EXISTS cli_outbox, cli_outbox_state, cli_outbox_sent")
     conf = os.path.join(conftest._TMP, "cli.conf")
     with open(conf, "w") as fh:
         fh.write("[outbox]\ntable = cli_outbox\n")
@@ -52,8 +52,8 @@ def test_init_db_is_safe_to_run_twice(database):
     second = run("--config", conf, "init-db", dsn=database)
     upgrade = run("--config", conf, "upgrade-db", dsn=database)
     assert first.returncode == second.returncode == upgrade.returncode == 0
-    assert first.stdout == "created outbox table cli_outbox at version 1\n"
-    assert second.stdout == "outbox table cli_outbox is already at version 1\n"
+    assert first.stdout == "created outbox table cli_outbox at version 2\n"
+    assert second.stdout == "outbox table cli_outbox is already at version 2\n"
     assert upgrade.stdout == second.stdout
 
 
@@ -187,3 +187,48 @@ def test_demo_runs_end_to_end_and_cleans_up(database):
     with psycopg2.connect(conftest.PG_ADMIN_DSN) as cnx, cnx.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (schema,))
         assert cursor.fetchone()[0] == 0
+
+
+def test_upgrade_db_from_version_1(database):
+    from koji_fedoramessaging import outbox
+
+    table = "upgrade_outbox"
+    with psycopg2.connect(database) as cnx, cnx.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}, {table}_state, {table}_sent")
+        version_1 = dict(outbox.sql_files())[1]
+        cursor.execute(version_1.format(table=table, index=table))
+        cursor.execute(f"INSERT INTO {table}_state VALUES ('schema_version', '1')")
+    conf = os.path.join(conftest._TMP, "upgrade.conf")
+    with open(conf, "w") as fh:
+        fh.write(f"[outbox]\ntable = {table}\n")
+    stale = run("--config", conf, "status", dsn=database)
+    assert stale.returncode == 1 and "is at version 1, this code needs 2" in stale.stderr
+    upgrade = run("--config", conf, "upgrade-db", dsn=database)
+    assert upgrade.stdout == f"upgraded outbox table {table} from version 1 to 2\n"
+    assert run("--config", conf, "status", dsn=database).returncode == 0
+
+
+def test_keep_sent_keeps_published_messages_for_the_configured_hours(db, broker):
+    fill_backlog(db, 3)
+    conf = os.path.join(conftest._TMP, "keep.conf")
+    with open(conf, "w") as fh:
+        fh.write("[outbox]\nkeep_sent = 2\n")
+    assert run("--config", conf, "drain", dsn=db).returncode == 0
+    assert len(broker.get(3)) == 3
+    status = json.loads(run("--config", conf, "status", "--json", dsn=db).stdout)
+    assert (status["backlog"], status["sent_kept"]) == (0, 3)
+    with psycopg2.connect(db) as cnx, cnx.cursor() as cursor:
+        cursor.execute("UPDATE fedoramessaging_outbox_sent SET sent = now() - interval '3 hours'"
+                       " WHERE id = (SELECT min(id) FROM fedoramessaging_outbox_sent)")
+    assert run("--config", conf, "drain", dsn=db).returncode == 0  # prunes before draining
+    status = json.loads(run("--config", conf, "status", "--json", dsn=db).stdout)
+    assert status["sent_kept"] == 2
+
+
+def test_shipped_example_config_lists_every_key_with_its_default():
+    from koji_fedoramessaging import config
+
+    with open(os.path.join(REPO, "conf", "koji-fedoramessaging.conf")) as fh:
+        assert fh.read() == config.example()
+    assert config.load(os.path.join(REPO, "conf", "koji-fedoramessaging.conf")) == \
+        config.defaults(os.path.join(REPO, "conf", "koji-fedoramessaging.conf"))

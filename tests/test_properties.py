@@ -113,7 +113,8 @@ def test_builders_never_raise_and_build_valid_json(data):
     topic, body = built
     text = json.dumps(body, allow_nan=False)  # plain JSON: no NaN, no custom types
     assert json.loads(text) == body
-    wire.make_envelope(topic, body)  # raises if it does not validate under its class
+    envelope = wire.make_envelope(topic, body)  # raises if it does not validate
+    envelope.to_message().validate()  # and fedora-messaging's own validation agrees
 
 
 @given(values)
@@ -127,3 +128,29 @@ def test_epoch_seconds_is_an_int_or_none(value):
     assert result is None or isinstance(result, int)
     if isinstance(value, decimal.Decimal) and value.is_nan():
         assert result is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["tag", "tag_id", "build_id", "name", "version",
+                                        "release", "instance", "user", "owner"]),
+                       values, max_size=9))
+def test_our_validation_agrees_with_fedora_messaging(body):
+    """wire.validate caches validators; it must accept and reject exactly as
+    Message.validate does."""
+    import jsonschema
+
+    from koji_fedoramessaging_messages.tag import TagV1
+
+    body = bodies.plain(body)
+    message = TagV1(body=body)
+    try:
+        message.validate()
+        theirs = None
+    except jsonschema.ValidationError as exc:
+        theirs = exc.message
+    try:
+        wire.validate(message)
+        ours = None
+    except jsonschema.ValidationError as exc:
+        ours = exc.message
+    assert (ours is None) == (theirs is None)

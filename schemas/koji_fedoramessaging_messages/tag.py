@@ -38,7 +38,7 @@ class _TagMessage(KojiMessage):
             self.priority = self._tag_priority()
 
     def _tag_priority(self):
-        tag = self.tag or ""
+        tag = self.tag if isinstance(self.tag, str) else ""
         if _MASS_REBUILD.match(tag):
             return 0
         if _ELN.match(tag):
@@ -79,11 +79,11 @@ class _TagMessage(KojiMessage):
 
     @property
     def is_mass_rebuild(self):
-        return bool(_MASS_REBUILD.match(self.tag or ""))
+        return isinstance(self.tag, str) and bool(_MASS_REBUILD.match(self.tag))
 
     @property
     def is_eln(self):
-        return bool(_ELN.match(self.tag or ""))
+        return isinstance(self.tag, str) and bool(_ELN.match(self.tag))
 
     @property
     def agent_name(self):
