@@ -288,13 +288,15 @@ def ceiling(count, body, window=1000):
         state["t0"] = time.perf_counter()
         refill(state["channel"])
 
-    connection = pika.SelectConnection(pika.URLParameters(AMQP_URL), custom_ioloop=ioloop,
-                                       on_open_callback=lambda c: c.channel(
-                                           on_open_callback=on_channel))
+    connection = pika.SelectConnection(
+        pika.URLParameters(AMQP_URL), custom_ioloop=ioloop,
+        on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+        on_close_callback=lambda *_: ioloop.stop())
     ioloop.start()
     elapsed = time.perf_counter() - state["t0"]
     connection.close()
-    ioloop.start() if not connection.is_closed else None
+    ioloop.start()  # until the close completes
+    ioloop.close()
     return count / elapsed
 
 

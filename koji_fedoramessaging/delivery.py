@@ -52,8 +52,6 @@ def deliver(cursor, outbox, publisher, rows, deadline, max_attempts):
         outbox.record_failure(cursor, row_id, reason, dead)
         log.error("broker refused outbox row %s (attempt %d): %s%s", row_id, attempts, reason,
                   "; it is now a dead letter" if dead else "")
-    if result.confirmed:
-        outbox.mark_published(cursor)
     return result
 
 
@@ -94,9 +92,9 @@ class HubSender:
         self._publisher = None
         self._lock = threading.Lock()
 
-    def send(self, cnx, row_ids):
-        """Publish the rows ``row_ids`` that survived the commit, on connection ``cnx``."""
-        if not row_ids:
+    def send(self, cnx, message_ids):
+        """Publish the messages ``message_ids`` that survived the commit, on ``cnx``."""
+        if not message_ids:
             return
         started = time.monotonic()
         deadline = started + self.settings.budget
@@ -107,31 +105,30 @@ class HubSender:
         if not self._lock.acquire(blocking=False):
             self._notify(cnx)  # another thread of this process is publishing
             return
-        cursor = None
         try:
             if self._publisher is None:
                 self._publisher = self._publisher_factory()
             cursor = cnx.cursor()
-            if not self.outbox.try_lock(cursor):
-                left = "left for the drainer (it holds the publish lock)"
+            oldest, rows = self.outbox.claim(cursor, message_ids)
+            if not rows:
+                # A drainer holds the lock (it will get to these rows), or they were rolled
+                # back with a multicall sub-call, or a drainer published them already.
+                left = None
+            elif oldest < rows[0][0]:
+                left = "left for the drainer (older messages wait)"
             else:
-                oldest = self.outbox.oldest_pending(cursor)
-                if oldest is not None and oldest < min(row_ids):
-                    left = "left for the drainer (older messages wait)"
+                result = deliver(cursor, self.outbox, self._publisher, rows, deadline,
+                                 self.settings.max_attempts)
+                if result.error:
+                    self._failed(result.error, len(rows) - len(result.confirmed))
                 else:
-                    rows = self.outbox.pending(cursor, ids=row_ids)
-                    result = deliver(cursor, self.outbox, self._publisher, rows, deadline,
-                                     self.settings.max_attempts)
-                    if result.error:
-                        self._failed(result.error, len(rows) - len(result.confirmed))
-                    else:
-                        self._succeeded()
-                        left = None
+                    self._succeeded()
+                    left = None
             if left:
                 cursor.execute(f"NOTIFY {self.channel}")
             cnx.commit()
         except Exception as exc:
-            self._failed(f"{exc!r}", len(row_ids))
+            self._failed(f"{exc!r}", len(message_ids))
             try:
                 cnx.rollback()
                 self._notify(cnx)
@@ -139,7 +136,7 @@ class HubSender:
                 pass
         finally:
             self._lock.release()
-        log.debug("postCommit: %d row(s) handled in %.1f ms%s", len(row_ids),
+        log.debug("postCommit: %d message(s) handled in %.1f ms%s", len(message_ids),
                   (time.monotonic() - started) * 1000, f", {left}" if left else "")
 
     def close(self):
@@ -208,7 +205,7 @@ class Drainer:
         cnx = self._connection()
         try:
             with cnx.cursor() as cursor:
-                if not self.outbox.try_lock(cursor):
+                if not self.outbox.begin_publish(cursor):
                     cnx.rollback()
                     return 0, "locked"
                 rows = self.outbox.pending(cursor, limit=batch_size or self.settings.batch_size)

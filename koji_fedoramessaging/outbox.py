@@ -45,54 +45,81 @@ class Outbox:
         self._insert = (
             f"INSERT INTO {table} (message_id, topic, routing_key, schema_name, headers, "
             "priority, body, dead_since, last_error) VALUES (%s, %s, %s, %s, %s, %s, %s, "
-            "CASE WHEN %s IS NULL THEN NULL ELSE now() END, %s) RETURNING id"
+            "CASE WHEN %s::text IS NULL THEN NULL ELSE now() END, %s)"
         )
         self._select = (f"SELECT id, message_id, routing_key, headers, priority, body "
                         f"FROM {table} WHERE dead_since IS NULL")
 
     # -- writing, inside Koji's transaction ---------------------------------------------
 
-    def insert(self, cursor, envelope, dead_reason=None):
-        """Insert one message; return its row id. ``dead_reason`` stores it as a dead letter."""
-        cursor.execute(self._insert, (
-            envelope.message_id, envelope.topic, envelope.routing_key, envelope.schema_name,
-            json.dumps(envelope.headers), envelope.priority, envelope.body,
-            dead_reason, dead_reason,
-        ))
-        return cursor.fetchone()[0]
+    def insert(self, cursor, envelope, dead_reason=None, savepoint=None):
+        """Insert one message; ``dead_reason`` stores it as a dead letter.
+
+        With ``savepoint``, the INSERT runs inside that savepoint, in the same round trip to
+        the server. When it fails, the caller must ``ROLLBACK TO SAVEPOINT`` it.
+        """
+        params = (envelope.message_id, envelope.topic, envelope.routing_key,
+                  envelope.schema_name, json.dumps(envelope.headers), envelope.priority,
+                  envelope.body, dead_reason, dead_reason)
+        if savepoint:
+            cursor.execute(f"SAVEPOINT {savepoint}; {self._insert}; RELEASE SAVEPOINT "
+                           f"{savepoint}", params)
+        else:
+            cursor.execute(self._insert, params)
 
     # -- publishing ---------------------------------------------------------------------
 
-    def try_lock(self, cursor):
-        """Take the publish lock for the current transaction, without waiting."""
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
+    def begin_publish(self, cursor):
+        """Start a publishing transaction: take the publish lock without waiting; return
+        whether we have it.
+
+        Commits of publishing transactions do not wait for the WAL flush: losing one in a
+        crash only means the rows are published again, with the same id and headers.
+        """
+        cursor.execute("SET LOCAL synchronous_commit TO OFF; "
+                       "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
                        (LOCK_CLASS, self.table))
         return bool(cursor.fetchone()[0])
 
-    def oldest_pending(self, cursor):
-        cursor.execute(f"SELECT min(id) FROM {self.table} WHERE dead_since IS NULL")
-        return cursor.fetchone()[0]
+    def claim(self, cursor, message_ids):
+        """Start a publishing transaction for ``message_ids`` in one round trip: take the
+        publish lock without waiting and, only if we got it, return (oldest pending id,
+        the pending rows among ``message_ids`` in id order). ([] when the lock is taken.)
 
-    def pending(self, cursor, ids=None, after=0, limit=1000):
-        """Pending rows in id order: those of ``ids``, or the next ``limit`` after ``after``."""
-        if ids is not None:
-            cursor.execute(f"{self._select} AND id IN %s ORDER BY id", (tuple(ids),))
-        else:
-            cursor.execute(f"{self._select} AND id > %s ORDER BY id LIMIT %s", (after, limit))
+        The rows are read by a statement that starts after the lock was taken, so a drainer
+        that has just published them and released the lock cannot be raced.
+        """
+        cursor.execute(
+            "SET LOCAL synchronous_commit TO OFF; "
+            "SELECT set_config('koji_fedoramessaging.locked', "
+            "pg_try_advisory_xact_lock(%(class)s, hashtext(%(table)s))::text, true); "
+            f"SELECT (SELECT id FROM {self.table} WHERE dead_since IS NULL ORDER BY id LIMIT 1) "
+            "AS oldest, "
+            f"id, message_id, routing_key, headers, priority, body FROM {self.table} "
+            "WHERE dead_since IS NULL AND message_id IN %(ids)s "
+            "AND current_setting('koji_fedoramessaging.locked') = 'true' ORDER BY id",
+            {"class": LOCK_CLASS, "table": self.table, "ids": tuple(message_ids)})
+        rows = cursor.fetchall()
+        return (rows[0][0] if rows else None), [row[1:] for row in rows]
+
+    def pending(self, cursor, limit=1000):
+        """The next ``limit`` pending rows, in id order."""
+        cursor.execute(f"{self._select} ORDER BY id LIMIT %s", (limit,))
         return cursor.fetchall()
 
     def delete(self, cursor, ids):
-        """Remove published rows; with ``keep_sent`` they move to the ``_sent`` table."""
+        """Remove published rows (with ``keep_sent`` they move to the ``_sent`` table) and
+        note the time of this publish, in one statement."""
         if not ids:
             return
-        if self.keep_sent:
-            cursor.execute(
-                f"WITH moved AS (DELETE FROM {self.table} WHERE id IN %s RETURNING id, "
-                f"message_id, topic, routing_key, headers, body, created) INSERT INTO "
-                f"{self.sent_table} (id, message_id, topic, routing_key, headers, body, "
-                f"created) SELECT * FROM moved", (tuple(ids),))
-        else:
-            cursor.execute(f"DELETE FROM {self.table} WHERE id IN %s", (tuple(ids),))
+        keep = (f", kept AS (INSERT INTO {self.sent_table} (id, message_id, topic, "
+                f"routing_key, headers, body, created) SELECT * FROM moved)"
+                if self.keep_sent else "")
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {self.table} WHERE id IN %s RETURNING id, message_id, "
+            f"topic, routing_key, headers, body, created){keep} "
+            f"INSERT INTO {self.state_table} (key, value) VALUES ('last_publish', now()::text) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (tuple(ids),))
 
     def prune_sent(self, cursor):
         """Forget published messages older than ``keep_sent`` hours; return how many."""
@@ -111,11 +138,6 @@ class Outbox:
         cursor.execute(f"SELECT attempts FROM {self.table} WHERE id = %s", (row_id,))
         row = cursor.fetchone()
         return row[0] if row else 0
-
-    def mark_published(self, cursor):
-        cursor.execute(
-            f"INSERT INTO {self.state_table} (key, value) VALUES ('last_publish', now()::text) "
-            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
 
     # -- administration -----------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from .outbox import Outbox
 log = logging.getLogger("koji.plugin.fedoramessaging")
 
 EVENT_CALLBACKS = tuple(bodies.BUILDERS)
-_ROWS = "fedoramessaging_rows"
+_PENDING = "fedoramessaging_message_ids"
 _SAVEPOINT = "koji_fedoramessaging"
 
 _files_url_cache = {}
@@ -86,7 +86,8 @@ def _poison_envelope(cbtype, kws, reason):
 
 
 def record(cbtype, kws):
-    """Build, validate and store the message for one callback. Never raises."""
+    """Build, validate and store the message for one callback; return its message id (None
+    when filtered out or not stored). Never raises."""
     dead_reason = None
     try:
         built = bodies.build_body(cbtype, kws, request_env())
@@ -101,10 +102,8 @@ def record(cbtype, kws):
     if dead_reason:
         log.error("%s: message stored as a dead letter: %s", cbtype, dead_reason)
     cursor = context.cnx.cursor()
-    cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
     try:
-        row_id = OUTBOX.insert(cursor, envelope, dead_reason)
-        cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        OUTBOX.insert(cursor, envelope, dead_reason, savepoint=_SAVEPOINT)
     except Exception:
         # Undo our statement only; Koji's transaction goes on as if we had not been here.
         cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
@@ -112,12 +111,12 @@ def record(cbtype, kws):
                       "is not published", cbtype, SETTINGS.table)
         return None
     if not dead_reason:
-        rows = getattr(context, _ROWS, None)
-        if rows is None:
-            rows = []
-            setattr(context, _ROWS, rows)
-        rows.append(row_id)
-    return row_id
+        pending = getattr(context, _PENDING, None)
+        if pending is None:
+            pending = []
+            setattr(context, _PENDING, pending)
+        pending.append(envelope.message_id)
+    return envelope.message_id
 
 
 @callback(*EVENT_CALLBACKS)
@@ -134,10 +133,10 @@ def queue_message(cbtype, *args, **kws):
 @ignore_error
 def send_messages(cbtype, *args, **kws):
     """After Koji committed: publish this request's messages within the budget."""
-    rows = getattr(context, _ROWS, None)
-    setattr(context, _ROWS, [])
-    if rows:
-        SENDER.send(context.cnx, rows)
+    message_ids = getattr(context, _PENDING, None)
+    setattr(context, _PENDING, [])
+    if message_ids:
+        SENDER.send(context.cnx, message_ids)
 
 
 @export_in("fedoramessaging")

@@ -86,6 +86,10 @@ def _tls_options(params, tls):
     return pika.SSLOptions(context, server_hostname=params.host)
 
 
+def _nothing():
+    """A timer callback whose only job is to end a poll at the deadline."""
+
+
 class Publisher:
     """A reusable broker connection that publishes batches with confirms before a deadline.
 
@@ -131,6 +135,7 @@ class Publisher:
         self.close()
         self._failure = None
         self._ioloop = IOLoop()
+        self._ioloop.activate_poller()
         params = self._params_factory(timeout=max(deadline - time.monotonic(), 0.001))
         self._connection = pika.SelectConnection(
             params,
@@ -157,16 +162,13 @@ class Publisher:
         # Delivery tags count from 1 on each new channel, across batches.
         self._tag = 0
         self._channel = self._pending_channel
-        self._wake()
 
     def _on_connection_error(self, _connection, error):
         self._failure = f"cannot connect to the broker: {error!r}"
-        self._wake()
 
     def _on_connection_closed(self, _connection, reason):
         self._failure = self._failure or f"connection lost: {reason!r}"
         self._channel = None
-        self._wake()
 
     def _on_channel_closed(self, channel, reason):
         code = getattr(reason, "reply_code", None)
@@ -184,22 +186,25 @@ class Publisher:
                 self._connection.close()
             except Exception:  # already closing: the broker closed it first
                 pass
-        self._wake()
-
-    def _wake(self):
-        if self._ioloop is not None:
-            self._ioloop.stop()
 
     def _run(self, done, deadline):
-        """Run the I/O loop until ``done()`` is true or the deadline passes."""
-        while not done():
+        """Run the I/O loop until ``done()`` is true or the deadline passes.
+
+        The loop is driven here, one poll at a time, rather than with start()/stop(): the
+        deadline is ours, and no wake-up pipe write is needed per event.
+        """
+        timer = None
+        while not done() and self._ioloop is not None:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._ioloop is None:
-                return
-            timer = self._ioloop.call_later(remaining, self._ioloop.stop)
-            self._ioloop.start()
+            if remaining <= 0:
+                break
+            if timer is None:  # bounds every poll's wait by the deadline
+                timer = self._ioloop.call_later(remaining, _nothing)
+            self._ioloop.poll()
             if self._ioloop is not None:
-                self._ioloop.remove_timeout(timer)
+                self._ioloop.process_timeouts()
+        if timer is not None and self._ioloop is not None:
+            self._ioloop.remove_timeout(timer)
 
     # -- publishing --------------------------------------------------------------------
 
@@ -244,8 +249,6 @@ class Publisher:
             # Stop here so that what follows a refused message keeps its place behind it.
             self._queue = self._queue[: self._next]
         self._fill_window()
-        if not self._unconfirmed and self._next >= len(self._queue):
-            self._wake()
 
     def publish(self, messages, deadline, careful=False):
         """Publish ``messages`` in order; return a :class:`PublishResult` by ``deadline``.
