@@ -120,9 +120,9 @@ SPEC = (
      "...up to this many seconds."),
     ("outbox", "table", _identifier, "fedoramessaging_outbox",
      "Outbox table in Koji's database (may be schema-qualified)."),
-    ("outbox", "batch_size", _number(int, 1), 1000,
+    ("outbox", "batch_size", _number(int, 1), 2000,
      "Rows the drainer publishes per transaction."),
-    ("outbox", "window", _number(int, 1), 1000,
+    ("outbox", "window", _number(int, 1), 2000,
      "Messages the drainer keeps in flight awaiting broker confirms."),
     ("outbox", "keep_sent", _number(float, 0.0), 0.0,
      "Hours to keep published messages in the <table>_sent table (for audits);\n"

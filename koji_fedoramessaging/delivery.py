@@ -11,7 +11,7 @@ import select
 import threading
 import time
 
-from .outbox import Outbox
+from .outbox import LOCK_CLASS, Outbox
 from .publisher import Publisher
 from .wire import to_wire
 
@@ -24,11 +24,8 @@ def notify_channel(table):
     return "koji_fedoramessaging_" + table.replace(".", "_")
 
 
-def deliver(cursor, outbox, publisher, rows, deadline, max_attempts):
-    """Publish ``rows`` (in order) and record the outcome in the outbox through ``cursor``.
-
-    Returns the :class:`~koji_fedoramessaging.publisher.PublishResult`. The caller commits.
-    """
+def encode_rows(cursor, outbox, rows):
+    """The wire messages of ``rows``; a row that cannot be encoded becomes a dead letter."""
     messages = []
     for row in rows:
         try:
@@ -36,6 +33,26 @@ def deliver(cursor, outbox, publisher, rows, deadline, max_attempts):
         except ValueError as exc:
             outbox.record_failure(cursor, row[0], f"cannot encode: {exc}", dead=True)
             log.error("outbox row %s is a dead letter: cannot encode: %s", row[0], exc)
+    return messages
+
+
+def record_outcome(cursor, outbox, result, max_attempts):
+    """Delete what the broker confirmed; count refusals, parking rows refused for good."""
+    outbox.delete(cursor, result.confirmed)
+    for row_id, reason in result.refused.items():
+        attempts = outbox.attempts(cursor, row_id) + 1
+        dead = reason.startswith(_PERMANENT) or attempts >= max_attempts
+        outbox.record_failure(cursor, row_id, reason, dead)
+        log.error("broker refused outbox row %s (attempt %d): %s%s", row_id, attempts, reason,
+                  "; it is now a dead letter" if dead else "")
+
+
+def deliver(cursor, outbox, publisher, rows, deadline, max_attempts):
+    """Publish ``rows`` (in order) and record the outcome in the outbox through ``cursor``.
+
+    Returns the :class:`~koji_fedoramessaging.publisher.PublishResult`. The caller commits.
+    """
+    messages = encode_rows(cursor, outbox, rows)
     result = publisher.publish(messages, deadline)
     if result.suspect is not None and time.monotonic() < deadline:
         # The broker refused one of several messages in flight: find which, one at a time.
@@ -45,13 +62,7 @@ def deliver(cursor, outbox, publisher, rows, deadline, max_attempts):
         result.confirmed += retry.confirmed
         result.refused.update(retry.refused)
         result.error, result.suspect = retry.error, retry.suspect
-    outbox.delete(cursor, result.confirmed)
-    for row_id, reason in result.refused.items():
-        attempts = outbox.attempts(cursor, row_id) + 1
-        dead = reason.startswith(_PERMANENT) or attempts >= max_attempts
-        outbox.record_failure(cursor, row_id, reason, dead)
-        log.error("broker refused outbox row %s (attempt %d): %s%s", row_id, attempts, reason,
-                  "; it is now a dead letter" if dead else "")
+    record_outcome(cursor, outbox, result, max_attempts)
     return result
 
 
@@ -111,9 +122,9 @@ class HubSender:
             cursor = cnx.cursor()
             oldest, rows = self.outbox.claim(cursor, message_ids)
             if not rows:
-                # A drainer holds the lock (it will get to these rows), or they were rolled
-                # back with a multicall sub-call, or a drainer published them already.
-                left = None
+                # A drainer holds the lock, or they were rolled back with a multicall
+                # sub-call, or a drainer published them already: tell the drainer to look.
+                left = "left for the drainer (it holds the publish lock, or nothing to send)"
             elif oldest < rows[0][0]:
                 left = "left for the drainer (older messages wait)"
             else:
@@ -191,6 +202,8 @@ class Drainer:
             self.cnx = self.connect()
             with self.cnx.cursor() as cursor:
                 cursor.execute("SET application_name = %s", (self.name[:63],))
+                # A lost commit here only means rows are published again, with the same id.
+                cursor.execute("SET synchronous_commit TO OFF")
             self.cnx.commit()
         return self.cnx
 
@@ -221,10 +234,67 @@ class Drainer:
             raise
         return len(result.confirmed) + len(result.refused), result.error
 
+    def drain_stream(self, batch_size=None, progress=None, stop=None):
+        """One pass over the backlog with messages flowing continuously: the next rows are
+        read and published while earlier ones await their confirms, and confirmed rows are
+        deleted as confirms arrive. The publish lock is held (at session level) for the
+        whole pass, so reading ahead is safe.
+
+        Returns (settled, error, suspect): settled counts confirmed and refused rows;
+        error is "locked" when another drainer holds the lock; suspect is true when the
+        broker refused one of several messages in flight without saying which.
+        """
+        cnx = self._connection()
+        batch = batch_size or self.settings.batch_size
+        cursor = cnx.cursor()
+        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                       (LOCK_CLASS, self.outbox.table))
+        locked = cursor.fetchone()[0]
+        cnx.commit()
+        if not locked:
+            return 0, "locked", False
+        total, last, exhausted = 0, 0, False
+        try:
+            self.publisher.open_stream(time.monotonic() + self.confirm_timeout)
+            while not (stop and stop()):
+                if not exhausted and self.publisher.unsent < batch:
+                    rows = self.outbox.pending(cursor, limit=batch, after=last)
+                    if rows:
+                        last = rows[-1][0]
+                        self.publisher.add(encode_rows(cursor, self.outbox, rows))
+                    else:
+                        exhausted = True
+                if exhausted and self.publisher.idle:
+                    break
+                self.publisher.wait(time.monotonic() + self.confirm_timeout,
+                                    settled=max(1, batch // 2))
+                result = self.publisher.take()
+                record_outcome(cursor, self.outbox, result, self.settings.max_attempts)
+                cnx.commit()
+                settled = len(result.confirmed) + len(result.refused)
+                total += settled
+                if progress and settled:
+                    progress(settled)
+                if result.error is None and not settled and not self.publisher.idle:
+                    result.error = "deadline reached before the broker confirmed"
+                if result.error or result.refused:
+                    if result.error:
+                        self.publisher.close()
+                    return total, (None if result.suspect else result.error), bool(
+                        result.suspect)
+            return total, None, False
+        except ConnectionError as exc:
+            return total, str(exc), False
+        finally:
+            cnx.rollback()
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))",
+                           (LOCK_CLASS, self.outbox.table))
+            cnx.commit()
+
     def drain(self, batch_size=None, progress=None, stop=None):
         """Publish until the backlog is empty, an error occurs or ``stop()`` is true.
 
-        Returns (published, error). ``progress(n)`` is called after each batch.
+        Returns (published, error). ``progress(n)`` is called as rows are settled.
         """
         total = 0
         if self.settings.keep_sent:
@@ -236,10 +306,14 @@ class Drainer:
                 log.info("forgot %d published message(s) older than %s hour(s)", pruned,
                          self.settings.keep_sent)
         while not (stop and stop()):
-            count, error = self.drain_batch(batch_size)
+            count, error, suspect = self.drain_stream(batch_size, progress, stop)
+            if suspect:
+                # one batch the careful way, to pin the refusal on its message
+                more, error = self.drain_batch(batch_size)
+                count += more
+                if progress and more:
+                    progress(more)
             total += count
-            if progress and count:
-                progress(count)
             if error == "locked":
                 time.sleep(0.05)
                 continue

@@ -102,9 +102,9 @@ class Outbox:
         rows = cursor.fetchall()
         return (rows[0][0] if rows else None), [row[1:] for row in rows]
 
-    def pending(self, cursor, limit=1000):
-        """The next ``limit`` pending rows, in id order."""
-        cursor.execute(f"{self._select} ORDER BY id LIMIT %s", (limit,))
+    def pending(self, cursor, limit=1000, after=0):
+        """The next ``limit`` pending rows with an id above ``after``, in id order."""
+        cursor.execute(f"{self._select} AND id > %s ORDER BY id LIMIT %s", (after, limit))
         return cursor.fetchall()
 
     def delete(self, cursor, ids):

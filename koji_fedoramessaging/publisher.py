@@ -235,9 +235,16 @@ class Publisher:
     def _on_confirm(self, frame):
         method = frame.method
         acked = isinstance(method, pika.spec.Basic.Ack)
-        tags = ([t for t in self._unconfirmed if t <= method.delivery_tag]
-                if method.multiple else [method.delivery_tag])
-        for tag in sorted(tags):
+        if method.multiple:
+            # _unconfirmed is ordered by tag (insertion order): take the prefix up to this tag
+            tags = []
+            for tag in self._unconfirmed:
+                if tag > method.delivery_tag:
+                    break
+                tags.append(tag)
+        else:
+            tags = [method.delivery_tag]
+        for tag in tags:
             row_id = self._unconfirmed.pop(tag, None)
             if row_id is None:
                 continue
@@ -250,41 +257,81 @@ class Publisher:
             self._queue = self._queue[: self._next]
         self._fill_window()
 
+    # A stream keeps messages flowing across calls: add() queues more while earlier ones
+    # are in flight, take() hands back what the broker decided so far. publish() is one
+    # stream opened, filled and waited for.
+
+    @property
+    def idle(self):
+        """Nothing queued and nothing awaiting a confirm."""
+        return not self._unconfirmed and self._next >= len(self._queue)
+
+    @property
+    def unsent(self):
+        return len(self._queue) - self._next
+
+    def open_stream(self, deadline, careful=False):
+        """Start a stream (connecting if needed). Raises ConnectionError."""
+        self._reset_batch()
+        self._careful = careful
+        if not self.connected:
+            self._connect(deadline)
+
+    def add(self, messages):
+        """Queue ``messages`` behind those already queued; send as the window allows."""
+        if self._next > 10000:  # forget what was sent long ago
+            del self._queue[: self._next]
+            self._next = 0
+        self._queue.extend(messages)
+        self._fill_window()
+
+    def wait(self, deadline, settled=None):
+        """Run until ``settled`` more messages were confirmed or refused (all, when None),
+        the stream is idle, the channel is gone, or the deadline passes."""
+        target = None if settled is None else len(self._confirmed) + len(self._nacked) + settled
+        self._run(lambda: self.idle or self._channel is None or (
+            target is not None and len(self._confirmed) + len(self._nacked) >= target),
+            deadline)
+
+    def take(self):
+        """A :class:`PublishResult` of what was decided since the last take(); its ``error``
+        is set when the stream cannot go on (then the connection is dropped)."""
+        result = PublishResult(confirmed=self._confirmed, refused=self._nacked)
+        self._confirmed, self._nacked = [], {}
+        identified = False
+        if self._refusal is not None:
+            row_id, reason, identified = self._refusal
+            self._refusal = None
+            if identified:
+                # Not a failure of the connection: what follows can go on later.
+                result.refused[row_id] = reason
+            else:
+                result.suspect = row_id
+                result.error = f"{reason} (retrying one at a time to find the message)"
+        if result.error is None and not identified and self._channel is None:
+            result.error = self._failure or "the channel closed"
+        return result
+
     def publish(self, messages, deadline, careful=False):
         """Publish ``messages`` in order; return a :class:`PublishResult` by ``deadline``.
 
         With ``careful`` only one message is in flight at a time, which pins a refusal on
         the exact message the broker refused.
         """
-        self._reset_batch()
-        self._queue = list(messages)
-        self._careful = careful
         result = PublishResult()
-        if not self._queue:
+        if not messages:
             return result
         try:
-            if not self.connected:
-                self._connect(deadline)
-            self._fill_window()
-            self._run(lambda: (not self._unconfirmed and self._next >= len(self._queue))
-                      or self._channel is None, deadline)
+            self.open_stream(deadline, careful)
+            self.add(messages)
+            self.wait(deadline)
+            result = self.take()
         except ConnectionError as exc:
             result.error = str(exc)
         except Exception as exc:  # pika raises assorted errors on a dying connection
+            result.confirmed, result.refused = self.take().confirmed, {}
             result.error = f"publish failed: {exc!r}"
-        result.confirmed = list(self._confirmed)
-        result.refused = dict(self._nacked)
-        identified = False
-        if self._refusal is not None:
-            row_id, reason, identified = self._refusal
-            if identified:
-                # Not a failure of the connection: the rest of the batch can go on later.
-                result.refused[row_id] = reason
-            else:
-                result.suspect = row_id
-                result.error = f"{reason} (retrying one at a time to find the message)"
-        done = not self._unconfirmed and self._next >= len(self._queue)
-        if result.error is None and not done and not identified:
+        if result.error is None and not self.idle and not result.refused:
             result.error = self._failure or "deadline reached before the broker confirmed"
         if result.error is not None and (self._unconfirmed or not self.connected):
             # In-flight messages on a connection we give up on may still be delivered; the
