@@ -55,6 +55,7 @@ from koji_fedoramessaging import bodies, config, hubsim, lookups, outbox, plugin
 from koji_fedoramessaging.delivery import Drainer, HubSender  # noqa: E402
 from koji_fedoramessaging.publisher import Publisher, connection_parameters  # noqa: E402
 from tests import events  # noqa: E402
+from tests.dbsetup import reset_outbox  # noqa: E402
 from tests.tcpproxy import TcpProxy  # noqa: E402
 
 RESULTS = []
@@ -85,7 +86,12 @@ def record(section, rows, note=""):
 
 
 class Database:
-    def __init__(self):
+    """A database of its own for the run (or an existing one, given its DSN)."""
+
+    def __init__(self, dsn=None):
+        if dsn:
+            self.name, self.dsn = None, dsn
+            return
         self.name = f"kfm_bench_{uuid.uuid4().hex[:8]}"
         admin = psycopg2.connect(PG_ADMIN)
         admin.autocommit = True
@@ -93,14 +99,8 @@ class Database:
         admin.close()
         self.dsn = PG_ADMIN.replace("dbname=postgres", f"dbname={self.name}")
 
-    def reset(self, table="fedoramessaging_outbox"):
-        cnx = psycopg2.connect(self.dsn)
-        with cnx.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}, {table}_state, koji_work")
-            cursor.execute("CREATE TABLE koji_work (id SERIAL PRIMARY KEY, what TEXT)")
-        cnx.commit()
-        outbox.init_db(cnx, table)
-        cnx.close()
+    def reset(self):
+        reset_outbox(self.dsn)
 
     def drop(self):
         admin = psycopg2.connect(PG_ADMIN)
@@ -446,30 +446,39 @@ def rss_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def bench_memory(db, total):
+def measure_memory(db, total):
+    """Run ``total`` events through a hub-like process; return RSS after warm-up and at end."""
     db.reset()
     plugin.configure(config.defaults().replace(budget=0.25))
     set_plugin(True)
     hub = hubsim.Hub(psycopg2.connect(db.dsn))
     per_request = 10
     warm = 2000
-    samples = []
+    start = None
     for i in range(total // per_request):
         hub.request(*[tag_handler(i * per_request + j, work=False) for j in range(per_request)])
-        if i * per_request == warm:
+        if start is None and i * per_request >= warm:
             gc.collect()
             start = rss_kb()
-        if i % 1000 == 0 and i * per_request > warm:
-            samples.append(rss_kb())
     gc.collect()
     end = rss_kb()
     hub.close()
     plugin.SENDER.close()
+    return {"warm": warm, "start": start, "end": end}
+
+
+def bench_memory(db, total):
+    """In a fresh process, so that RSS is that of a hub process and not of this one."""
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--memory-only", db.dsn,
+                           str(total)], capture_output=True, text=True, cwd=REPO,
+                          env=dict(os.environ, PYTHONPATH=REPO))
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
     record("Memory: hub-like process", [
         ("events handled", "RSS after warm-up KB", "RSS at end KB", "growth KB"),
-        (total, start, end, end - start)],
-        f"Warm-up {warm} events, then {total - warm} more through the real callbacks with the "
-        "broker up. Target: growth <= 5 MB.")
+        (total, data["start"], data["end"], data["end"] - data["start"])],
+        f"A fresh process: warm-up {data['warm']} events, then {total - data['warm']} more "
+        "through the real callbacks with the broker up (10 per request). Target: growth <= "
+        "5 MB.")
 
 
 def write_results(args, started):
@@ -524,7 +533,14 @@ def main():
     parser.add_argument("--drain-rows", type=int, default=100_000)
     parser.add_argument("--memory-events", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--memory-only", nargs=2, metavar=("DSN", "EVENTS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_only:
+        events.variants_cache = events.variants()
+        db = Database(dsn=args.memory_only[0])
+        print(json.dumps(measure_memory(db, int(args.memory_only[1]))))
+        return
     if args.quick:
         args.repeat, args.requests, args.drain_rows, args.memory_events = 2, 200, 5000, 5000
     started = time.monotonic()

@@ -7,6 +7,7 @@ confirmed stays, and goes out again later with the same id and headers.
 """
 
 import logging
+import queue
 import select
 import threading
 import time
@@ -108,9 +109,12 @@ class HubSender:
         if not message_ids:
             return
         started = time.monotonic()
-        deadline = started + self.settings.budget
+        # Keep a little of the budget for recording the outcome and committing, so that the
+        # whole of postCommit stays within it.
+        budget = self.settings.budget
+        deadline = started + budget - min(0.01, budget / 10)
         left = "left for the drainer"
-        if self.settings.budget <= 0 or not self.backoff.ready():
+        if budget <= 0 or not self.backoff.ready():
             self._notify(cnx)
             return
         if not self._lock.acquire(blocking=False):
@@ -181,6 +185,74 @@ class HubSender:
         self.backoff.succeeded()
 
 
+class _RowReader(threading.Thread):
+    """Reads pending rows ahead of the publisher on its own connection and encodes them.
+
+    It runs while the drainer's main thread waits for the broker (psycopg2 and the poll
+    both release the GIL), so reading the next rows costs the pass little time.
+    """
+
+    EXHAUSTED = object()
+
+    def __init__(self, connect, outbox, batch, depth=2):
+        super().__init__(name="koji-fedoramessaging-reader", daemon=True)
+        self.connect = connect
+        self.outbox = outbox
+        self.batch = batch
+        self.chunks = queue.Queue(maxsize=depth)
+        self.stopping = threading.Event()
+
+    def run(self):
+        cnx = None
+        try:
+            cnx = self.connect()
+            cnx.autocommit = True
+            last = 0
+            with cnx.cursor() as cursor:
+                while not self.stopping.is_set():
+                    rows = self.outbox.pending(cursor, limit=self.batch, after=last)
+                    if not rows:
+                        self._put(self.EXHAUSTED)
+                        return
+                    last = rows[-1][0]
+                    messages, broken = [], []
+                    for row in rows:
+                        try:
+                            messages.append(to_wire(row))
+                        except ValueError as exc:
+                            broken.append((row[0], f"cannot encode: {exc}"))
+                    self._put((messages, broken))
+        except Exception as exc:
+            self._put(exc)
+        finally:
+            if cnx is not None:
+                cnx.close()
+
+    def _put(self, item):
+        while not self.stopping.is_set():
+            try:
+                self.chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def next_chunk(self, wait):
+        """The next (messages, broken rows), EXHAUSTED, or None when none is ready within
+        ``wait`` seconds. Re-raises what the reader failed with."""
+        try:
+            item = self.chunks.get(timeout=wait) if wait else self.chunks.get_nowait()
+        except queue.Empty:
+            return None
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def stop(self):
+        self.stopping.set()
+        if self.is_alive():
+            self.join(timeout=5)
+
+
 class Drainer:
     """Publishes the outbox backlog in id order, in batches, under the publish lock.
 
@@ -235,10 +307,10 @@ class Drainer:
         return len(result.confirmed) + len(result.refused), result.error
 
     def drain_stream(self, batch_size=None, progress=None, stop=None):
-        """One pass over the backlog with messages flowing continuously: the next rows are
-        read and published while earlier ones await their confirms, and confirmed rows are
-        deleted as confirms arrive. The publish lock is held (at session level) for the
-        whole pass, so reading ahead is safe.
+        """One pass over the backlog with messages flowing continuously: a reader thread
+        reads and encodes the next rows while earlier ones await their confirms, and
+        confirmed rows are deleted as confirms arrive. The publish lock is held (at session
+        level) for the whole pass, so reading ahead is safe.
 
         Returns (settled, error, suspect): settled counts confirmed and refused rows;
         error is "locked" when another drainer holds the lock; suspect is true when the
@@ -253,17 +325,23 @@ class Drainer:
         cnx.commit()
         if not locked:
             return 0, "locked", False
-        total, last, exhausted = 0, 0, False
+        total, exhausted = 0, False
+        reader = _RowReader(self.connect, self.outbox, batch)
         try:
             self.publisher.open_stream(time.monotonic() + self.confirm_timeout)
+            reader.start()
             while not (stop and stop()):
                 if not exhausted and self.publisher.unsent < batch:
-                    rows = self.outbox.pending(cursor, limit=batch, after=last)
-                    if rows:
-                        last = rows[-1][0]
-                        self.publisher.add(encode_rows(cursor, self.outbox, rows))
-                    else:
+                    chunk = reader.next_chunk(
+                        wait=self.confirm_timeout if self.publisher.idle else 0)
+                    if chunk is _RowReader.EXHAUSTED:
                         exhausted = True
+                    elif chunk is not None:
+                        messages, broken = chunk
+                        for row_id, reason in broken:
+                            self.outbox.record_failure(cursor, row_id, reason, dead=True)
+                            log.error("outbox row %s is a dead letter: %s", row_id, reason)
+                        self.publisher.add(messages)
                 if exhausted and self.publisher.idle:
                     break
                 self.publisher.wait(time.monotonic() + self.confirm_timeout,
@@ -286,6 +364,7 @@ class Drainer:
         except ConnectionError as exc:
             return total, str(exc), False
         finally:
+            reader.stop()
             cnx.rollback()
             cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))",
                            (LOCK_CLASS, self.outbox.table))

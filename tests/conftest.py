@@ -89,18 +89,12 @@ def database():
 def db(database, hub_plugin):
     """A clean outbox (created with init_db) and a 'koji_work' table standing for Koji's own
     tables; the plugin configured with test defaults."""
-    import psycopg2
-
-    from koji_fedoramessaging import config, outbox
+    from koji_fedoramessaging import config
     from koji_fedoramessaging import plugin as plugin_module
 
-    cnx = psycopg2.connect(database)
-    with cnx.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {TABLE}_state, {TABLE}_sent, koji_work")
-        cursor.execute("CREATE TABLE koji_work (id SERIAL PRIMARY KEY, what TEXT)")
-    cnx.commit()
-    outbox.init_db(cnx, TABLE)
-    cnx.close()
+    from .dbsetup import reset_outbox
+
+    reset_outbox(database, TABLE)
     plugin_module.configure(config.load())
     kojihub_double.reset()
     yield database

@@ -97,25 +97,34 @@ def test_broker_outage_black_hole_then_cut(db, broker, proxy, capsys):
               f"blackhole={longest['blackhole'] * 1000:.1f} cut={longest['cut'] * 1000:.1f} "
               f"after={longest['back'] * 1000:.1f}; p99 during outage={p99 * 1000:.1f} "
               f"(budget {settings.budget * 1000:.0f})")
-    # The first request into the black hole pays at most the budget (plus our DB work) ...
-    assert settings.budget <= durations["blackhole"][0] < settings.budget + 0.15
+    # The first request into the black hole waits for the broker, but no longer than the
+    # budget (plus the few milliseconds of Koji's own work in the request) ...
+    assert settings.budget * 0.8 <= durations["blackhole"][0] <= settings.budget + 0.02
     # ... and no request during the outage ever waits longer.
-    assert max(outage) < settings.budget + 0.15
+    assert max(outage) <= settings.budget + 0.02
     # After the first failure, requests pay (almost) nothing for the broker.
     assert sorted(outage)[len(outage) // 2] < 0.05
 
 
-def test_first_connection_into_a_black_hole_is_bounded(db, proxy):
+def test_first_connection_into_a_black_hole_is_bounded(db, proxy, caplog):
     proxy.blackhole()
-    settings = config.load().replace(budget=0.2, backoff_min=5, backoff_max=5)
+    settings = config.load().replace(budget=0.2, backoff_min=0.3, backoff_max=0.3)
     plugin.configure(settings, HubSender(settings, lambda: publisher_via(proxy.url)))
     hub = Hub(db)
-    first = hub.request(tag_event(1))[1]
-    second = hub.request(tag_event(2))[1]
+    with caplog.at_level("INFO", logger="koji.plugin.fedoramessaging"):
+        first = hub.request(tag_event(1))[1]
+        second = hub.request(tag_event(2))[1]
+        time.sleep(0.35)  # the backoff ends: one more attempt, which fails again
+        for i in range(3, 8):
+            hub.request(tag_event(i))
     hub.close()
-    assert 0.2 <= first < 0.35
+    assert 0.15 <= first <= 0.22  # waited for the broker, within the 0.2 s budget
     assert second < 0.05
-    assert len(stored_ids(db)) == 2
+    assert len(stored_ids(db)) == 7
+    # One log line for the whole burst of failures, not one per request or message.
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"
+                and r.name == "koji.plugin.fedoramessaging"]
+    assert len(warnings) == 1 and "cannot publish to the broker" in warnings[0].getMessage()
 
 
 def test_hub_killed_after_commit_loses_nothing(db, broker):
