@@ -232,3 +232,31 @@ def test_shipped_example_config_lists_every_key_with_its_default():
         assert fh.read() == config.example()
     assert config.load(os.path.join(REPO, "conf", "koji-fedoramessaging.conf")) == \
         config.defaults(os.path.join(REPO, "conf", "koji-fedoramessaging.conf"))
+
+
+def test_drain_follow_publishes_on_notify_and_stops_on_sigterm(db, broker):
+    import signal
+    import time
+
+    from koji_fedoramessaging import config, plugin
+
+    full_env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "koji_fedoramessaging.cli", "--dsn", db, "drain", "--follow"],
+        env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # listening
+        plugin.configure(config.load().replace(budget=0))  # the hub leaves it all to it
+        hub = Hub(db)
+        started = time.monotonic()
+        hub.request(call(*events.variants()["tag"][:2]), call(*events.variants()["untag"][:2]))
+        hub.close()
+        received = broker.get(2, timeout=10)
+        latency = time.monotonic() - started
+        assert len(received) == 2
+        assert latency < 3  # woken by NOTIFY, not by the 5 s poll interval
+    finally:
+        follower.send_signal(signal.SIGTERM)
+        out, err = follower.communicate(timeout=30)
+    assert follower.returncode == 0, err
+    assert "published 2 message(s)" in out
