@@ -141,7 +141,8 @@ def drain(ctx, follow, batch):
     from .delivery import Drainer
 
     settings = ctx.settings
-    ctx.connect().close()  # fail early, with a clear message, when the DB is unreachable
+    with _cursor(ctx):  # fail early and clearly: database unreachable, table missing or old
+        pass
     name = f"koji-fedoramessaging drain {socket.gethostname()} {os.getpid()}"
     drainer = Drainer(ctx.connect, settings, name=name)
     stopping = []

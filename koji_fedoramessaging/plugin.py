@@ -14,12 +14,13 @@ import json
 import logging
 import uuid
 
+import koji
 from koji.context import context
 from koji.plugin import callback, export_in, ignore_error
 
 from . import bodies, config, lookups, wire
 from .delivery import HubSender
-from .outbox import Outbox
+from .outbox import Outbox, OutboxError
 
 log = logging.getLogger("koji.plugin.fedoramessaging")
 
@@ -54,8 +55,6 @@ def _files_base_url(base_url):
 
 
 def _kojiweb_files_url(path):
-    import koji
-
     try:
         parser = koji.read_config_files([(path, True)], raw=True)
         return parser.get("web", "KojiFilesURL").rstrip("/")
@@ -146,6 +145,10 @@ def getStatus():
     Admin only."""
     context.session.assertPerm("admin")
     cursor = context.cnx.cursor()
+    try:
+        OUTBOX.check(cursor)
+    except OutboxError as exc:
+        raise koji.GenericError(str(exc)) from None
     return OUTBOX.status(cursor)
 
 

@@ -68,12 +68,14 @@ def test_status_human_and_json(db):
     assert data["oldest_unsent_age_seconds"] >= 0
 
 
-def test_status_without_table_says_what_to_do(db):
+def test_status_and_drain_without_table_say_what_to_do(db):
     with psycopg2.connect(db) as cnx, cnx.cursor() as cursor:
         cursor.execute("DROP TABLE fedoramessaging_outbox")
-    proc = run("status", dsn=db)
-    assert proc.returncode == 1
-    assert "does not exist: run 'koji-fedoramessaging init-db'" in proc.stderr
+    for command in ("status", "drain"):
+        proc = run(command, dsn=db)
+        assert proc.returncode == 1
+        assert "does not exist: run 'koji-fedoramessaging init-db'" in proc.stderr
+        assert "Traceback" not in proc.stderr
 
 
 def test_drain_with_the_broker_down_keeps_everything(db, dead_broker):

@@ -93,3 +93,11 @@ def test_get_status_is_admin_only(db, hub_plugin):
         context.cnx.close()
     assert status["backlog"] == 0 and status["dead_letters"] == 0
     assert status["table"] == plugin.SETTINGS.table
+    with psycopg2.connect(db) as cnx, cnx.cursor() as cursor:
+        cursor.execute("DROP TABLE fedoramessaging_outbox")
+    context.cnx = psycopg2.connect(db)
+    try:
+        with pytest.raises(koji.GenericError, match="run 'koji-fedoramessaging init-db'"):
+            get_status()
+    finally:
+        context.cnx.close()
