@@ -12,7 +12,7 @@ import select
 import threading
 import time
 
-from .outbox import LOCK_CLASS, Outbox
+from .outbox import Outbox
 from .publisher import Publisher
 from .wire import to_wire
 
@@ -25,16 +25,22 @@ def notify_channel(table):
     return "koji_fedoramessaging_" + table.replace(".", "_")
 
 
-def encode_rows(cursor, outbox, rows):
-    """The wire messages of ``rows``; a row that cannot be encoded becomes a dead letter."""
-    messages = []
+def encode_rows(rows):
+    """(wire messages, [(row id, reason)] for the rows that cannot be encoded)."""
+    messages, broken = [], []
     for row in rows:
         try:
             messages.append(to_wire(row))
         except ValueError as exc:
-            outbox.record_failure(cursor, row[0], f"cannot encode: {exc}", dead=True)
-            log.error("outbox row %s is a dead letter: cannot encode: %s", row[0], exc)
-    return messages
+            broken.append((row[0], f"cannot encode: {exc}"))
+    return messages, broken
+
+
+def park_broken(cursor, outbox, broken):
+    """Make dead letters of rows that cannot be encoded; they never block the others."""
+    for row_id, reason in broken:
+        outbox.record_failure(cursor, row_id, reason, dead=True)
+        log.error("outbox row %s is a dead letter: %s", row_id, reason)
 
 
 def record_outcome(cursor, outbox, result, max_attempts):
@@ -53,7 +59,8 @@ def deliver(cursor, outbox, publisher, rows, deadline, max_attempts):
 
     Returns the :class:`~koji_fedoramessaging.publisher.PublishResult`. The caller commits.
     """
-    messages = encode_rows(cursor, outbox, rows)
+    messages, broken = encode_rows(rows)
+    park_broken(cursor, outbox, broken)
     result = publisher.publish(messages, deadline)
     if result.suspect is not None and time.monotonic() < deadline:
         # The broker refused one of several messages in flight: find which, one at a time.
@@ -215,13 +222,7 @@ class _RowReader(threading.Thread):
                         self._put(self.EXHAUSTED)
                         return
                     last = rows[-1][0]
-                    messages, broken = [], []
-                    for row in rows:
-                        try:
-                            messages.append(to_wire(row))
-                        except ValueError as exc:
-                            broken.append((row[0], f"cannot encode: {exc}"))
-                    self._put((messages, broken))
+                    self._put(encode_rows(rows))
         except Exception as exc:
             self._put(exc)
         finally:
@@ -319,9 +320,7 @@ class Drainer:
         cnx = self._connection()
         batch = batch_size or self.settings.batch_size
         cursor = cnx.cursor()
-        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
-                       (LOCK_CLASS, self.outbox.table))
-        locked = cursor.fetchone()[0]
+        locked = self.outbox.lock_session(cursor)
         cnx.commit()
         if not locked:
             return 0, "locked", False
@@ -338,9 +337,7 @@ class Drainer:
                         exhausted = True
                     elif chunk is not None:
                         messages, broken = chunk
-                        for row_id, reason in broken:
-                            self.outbox.record_failure(cursor, row_id, reason, dead=True)
-                            log.error("outbox row %s is a dead letter: %s", row_id, reason)
+                        park_broken(cursor, self.outbox, broken)
                         self.publisher.add(messages)
                 if exhausted and self.publisher.idle:
                     break
@@ -366,8 +363,7 @@ class Drainer:
         finally:
             reader.stop()
             cnx.rollback()
-            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))",
-                           (LOCK_CLASS, self.outbox.table))
+            self.outbox.unlock_session(cursor)
             cnx.commit()
 
     def drain(self, batch_size=None, progress=None, stop=None):

@@ -81,6 +81,16 @@ class Outbox:
                        (LOCK_CLASS, self.table))
         return bool(cursor.fetchone()[0])
 
+    def lock_session(self, cursor):
+        """Take the publish lock for this database session (until unlock_session), without
+        waiting; return whether we have it. A drainer holds it for a whole pass."""
+        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                       (LOCK_CLASS, self.table))
+        return bool(cursor.fetchone()[0])
+
+    def unlock_session(self, cursor):
+        cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCK_CLASS, self.table))
+
     def claim(self, cursor, message_ids):
         """Start a publishing transaction for ``message_ids`` in one round trip: take the
         publish lock without waiting and, only if we got it, return (oldest pending id,

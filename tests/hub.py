@@ -7,8 +7,6 @@ import psycopg2
 
 from koji_fedoramessaging import hubsim
 
-ENVIRON = hubsim.ENVIRON
-
 
 class HandlerFailed(Exception):
     pass
